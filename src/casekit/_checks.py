@@ -144,6 +144,10 @@ def choice(value: Any, name: str, allowed: Iterable[Any], *, zh: str | None = No
 
 def to_shanghai(ts: pd.Series, column: str = "timestamp") -> pd.Series:
     """Date-times in Asia/Shanghai from tz-aware, naive (read as Beijing time) or Unix seconds."""
+    return _to_shanghai(ts, column).astype(f"datetime64[ns, {TZ}]")
+
+
+def _to_shanghai(ts: pd.Series, column: str) -> pd.Series:
     if isinstance(ts.dtype, pd.DatetimeTZDtype):
         return ts.dt.tz_convert(TZ)
     if pd.api.types.is_datetime64_dtype(ts):
