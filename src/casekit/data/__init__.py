@@ -19,7 +19,7 @@ from typing import Any
 from casekit.data._catalog import datasets_dir, raw_catalog
 from casekit.errors import UnknownDatasetError
 
-__all__ = ["catalog", "datasets_dir", "describe", "generators", "load", "tianchi"]
+__all__ = ["catalog", "datasets_dir", "describe", "generators", "load", "raw_catalog", "tianchi"]
 
 _LAZY = {"generators", "tianchi", "schema"}
 

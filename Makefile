@@ -1,0 +1,44 @@
+# casekit — two commands on a fresh machine (python3 with venv, and make):
+#   make course   create .venv, install, build and run the course, say where the results are
+#   make test     the whole test suite (what CI runs)
+# Also: make lab (JupyterLab with the course kernel), make bench, make clean.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.casekit-installed
+JOBS   ?=
+
+.PHONY: course test lab bench lint clean venv
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/casekit kernel
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+course: $(STAMP)
+	$(BIN)/casekit data check
+	$(BIN)/casekit build $(if $(JOBS),--jobs $(JOBS))
+	@echo
+	@echo "Done. Executed notebooks: notebooks/   datasets: datasets/ (see datasets/catalog.yaml)"
+	@echo "Open them in JupyterLab with the course kernel 'Python (casekit 课程)':  make lab"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n auto
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=.
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_generators.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis .benchmarks .casekit-cache

@@ -1,0 +1,1 @@
+"""Tooling that maintainers and trainers run: build, data, kernel (CLI ``casekit``)."""
