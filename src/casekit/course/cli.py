@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -58,6 +59,35 @@ def data_check() -> None:
         click.echo(f"{failed} of {len(names)} datasets failed validation", err=True)
         sys.exit(1)
     click.echo(f"all {len(names)} datasets valid")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Notebooks run in parallel (default: number of cores).")
+@click.option("--force", is_flag=True, help="Re-run notebooks even when their build key is unchanged.")
+@click.option("--check", is_flag=True,
+              help="Execute afresh and fail if a committed notebook differs (CI drift check).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def build(paths: tuple[Path, ...], jobs: int | None, force: bool, check: bool, quiet: bool) -> None:
+    """Execute the course notebooks (default: notebooks/) in place, with outputs."""
+    from casekit.course.build import build as run_build
+    from casekit.course.build import discover
+
+    folders = [p for p in paths if p.is_dir()] or ([] if paths else [Path("notebooks")])
+    files = [p for p in paths if p.is_file()]
+    targets = sorted(set(files) | set(discover(folders)))
+    if not targets:
+        click.echo("no notebooks (NN_slug.ipynb) found in " + ", ".join(map(str, folders)))
+        return
+    report = run_build(targets, jobs=jobs, force=force, check=check, progress=not quiet)
+    for result in report.results:
+        if result.message:
+            click.echo(("FAILED " if result.status in ("failed", "differs") else "") + result.message,
+                       err=True)
+    click.echo(f"casekit build{' --check' if check else ''}: {report.summary()}")
+    if not report.ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,315 @@
+"""``casekit build``: execute the course notebooks with papermill, in parallel, with a cache.
+
+- **Cached.** Each executed notebook records a build key in ``metadata.casekit.build_key``:
+  a hash of its input cells, the library code, the datasets and the versions of the packages
+  that shape outputs. A notebook whose key is unchanged is not re-run, so a no-change rebuild
+  only reads files. The key travels with the committed notebook, so this holds on a fresh clone.
+- **Deterministic.** papermill's timestamps, durations and paths, nbclient's timings and
+  widget state are removed, widget model ids are renumbered, and kernels run with
+  ``PYTHONHASHSEED=0``: two builds of the same tree give byte-identical files.
+- **Atomic.** A notebook is executed into a temporary file and replaces the original only
+  after its run succeeded. A failure names the notebook, the cell and the error; the other
+  notebooks still build; the exit status is non-zero.
+- ``--check`` executes everything afresh into a temporary folder and fails if any committed
+  notebook differs from what the build produces now (the drift check CI runs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from casekit.errors import NotebookError
+
+KERNEL_NAME = "casekit"
+CELL_TIMEOUT_S = 600
+BUILD_KEY_VERSION = 1
+# Packages whose version can change a notebook's outputs.
+_OUTPUT_SHAPING = ("pandas", "numpy", "altair", "scipy", "ipywidgets", "pyarrow", "duckdb")
+_VOLATILE_CELL_METADATA = ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled")
+_VOLATILE_NB_METADATA = ("papermill", "widgets")
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@dataclass
+class NotebookResult:
+    path: Path
+    status: str  # "built", "cached", "failed", "same", "differs"
+    message: str = ""
+
+
+@dataclass
+class BuildReport:
+    results: list[NotebookResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[NotebookResult]:
+        return [r for r in self.results if r.status in ("failed", "differs")]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to build"
+
+
+# --- notebooks on disk ------------------------------------------------------------------------
+
+
+def read_notebook(path: Path):
+    """Read a notebook, turning a malformed file into a ``NotebookError`` naming it."""
+    import nbformat
+
+    try:
+        with path.open(encoding="utf-8") as fh:
+            nb = nbformat.read(fh, as_version=4)
+    except FileNotFoundError:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise NotebookError(f"{path}: not a valid notebook file (JSON error: {exc})") from None
+    except Exception as exc:  # nbformat raises several types for malformed notebooks
+        raise NotebookError(f"{path}: not a valid Jupyter notebook ({exc})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise NotebookError(f"{path}: notebook has no 'cells' list")
+    return nb
+
+
+def notebook_bytes(nb) -> bytes:
+    """The canonical serialisation used for every written notebook."""
+    import nbformat
+
+    text = nbformat.writes(nb, version=4)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def discover(folders: Iterable[Path]) -> list[Path]:
+    """Course notebooks (``NN_slug.ipynb``) in ``folders``, in name order."""
+    found: list[Path] = []
+    for folder in folders:
+        found.extend(p for p in sorted(folder.glob("*.ipynb")) if re.match(r"^\d\d_", p.name))
+    return found
+
+
+# --- the build key ----------------------------------------------------------------------------
+
+
+def _input_digest(nb) -> str:
+    cells = [
+        {
+            "cell_type": c["cell_type"],
+            "source": c["source"],
+            "tags": sorted(c.get("metadata", {}).get("tags", [])),
+        }
+        for c in nb["cells"]
+    ]
+    meta = {
+        k: v
+        for k, v in nb.get("metadata", {}).items()
+        if k not in (*_VOLATILE_NB_METADATA, "casekit", "language_info")
+    }
+    blob = json.dumps({"cells": cells, "metadata": meta}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def environment_digest() -> str:
+    """Hash of the library code, the datasets and output-shaping package versions."""
+    import casekit
+    from casekit.data import datasets_dir
+
+    h = hashlib.sha256(f"build-key-v{BUILD_KEY_VERSION}".encode())
+    pkg = Path(casekit.__file__).resolve().parent
+    code = [p for p in sorted(pkg.rglob("*.py")) if "course" not in p.relative_to(pkg).parts]
+    code.append(pkg / "course" / "build.py")
+    data_root = datasets_dir()
+    data_files = sorted(p for p in data_root.rglob("*") if p.is_file())
+    for root, files in ((pkg, code), (data_root, data_files)):
+        for path in files:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    for dist in _OUTPUT_SHAPING:
+        try:
+            h.update(f"{dist}=={importlib_metadata.version(dist)}".encode())
+        except importlib_metadata.PackageNotFoundError:
+            h.update(f"{dist} missing".encode())
+    return h.hexdigest()
+
+
+def build_key(nb, env_digest: str) -> str:
+    return hashlib.sha256(f"{_input_digest(nb)}:{env_digest}".encode()).hexdigest()[:32]
+
+
+def stored_key(nb) -> str | None:
+    return nb.get("metadata", {}).get("casekit", {}).get("build_key")
+
+
+# --- normalisation ----------------------------------------------------------------------------
+
+
+def normalize(nb, key: str):
+    """Strip volatile metadata and renumber widget ids so outputs are byte-stable."""
+    for name in _VOLATILE_NB_METADATA:
+        nb.metadata.pop(name, None)
+    nb.metadata.setdefault("casekit", {})["build_key"] = key
+    widget_ids: dict[str, str] = {}
+    for index, cell in enumerate(nb.cells):
+        for name in _VOLATILE_CELL_METADATA:
+            cell.metadata.pop(name, None)
+        cell.pop("id", None)
+        cell["id"] = f"cell-{index:03d}"
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(_WIDGET_VIEW)
+            if view and "model_id" in view:
+                old = view["model_id"]
+                widget_ids.setdefault(old, str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}/{len(widget_ids)}")))
+                view["model_id"] = widget_ids[old]
+    return nb
+
+
+# --- execution --------------------------------------------------------------------------------
+
+
+def _kernel_available(name: str) -> bool:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return False
+    return True
+
+
+def _describe_failure(path: Path, exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        first_line = str(exc.evalue).splitlines()[0] if exc.evalue else ""
+        return (
+            f"{path}: cell {exc.cell_index + 1} (In [{exc.exec_count}]) raised "
+            f"{exc.ename}: {first_line}"
+        )
+    return f"{path}: {type(exc).__name__}: {exc}"
+
+
+def execute_to(
+    source: Path,
+    target: Path,
+    *,
+    key: str,
+    parameters: dict | None = None,
+    timeout_s: int = CELL_TIMEOUT_S,
+) -> None:
+    """Execute ``source`` with papermill and write the normalised result atomically to ``target``."""
+    import casekit  # noqa: F401  (skips jsonschema's slow optional import, see casekit/__init__)
+    import nbformat
+    import papermill as pm
+
+    from casekit.data.schema import atomic_write_bytes
+
+    os.environ["PYTHONHASHSEED"] = "0"
+    nb = read_notebook(source)
+    kernel = nb.metadata.get("kernelspec", {}).get("name", KERNEL_NAME)
+    if not _kernel_available(kernel):
+        raise NotebookError(
+            f"{source}: kernel {kernel!r} is not installed; run `casekit kernel` (or `make course`)"
+        )
+    from jupyter_client.manager import KernelManager
+
+    with tempfile.TemporaryDirectory(prefix="casekit-build-") as tmp:
+        out = Path(tmp) / source.name
+        # IPC sockets in a private temp folder: nothing listens on the network, and
+        # ipykernel does not warn about unencrypted TCP on every run.
+        km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(tmp) / "kernel"))
+        pm.execute_notebook(
+            str(source),
+            str(out),
+            parameters=parameters,
+            kernel_name=kernel,
+            cwd=str(source.parent),
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout_s,
+            store_widget_state=False,
+            record_timing=False,
+            km=km,
+        )
+        result = nbformat.read(str(out), as_version=4)
+    atomic_write_bytes(target, notebook_bytes(normalize(result, key)))
+
+
+def _build_one(path: str, key: str, out: str | None) -> tuple[str, str]:
+    """Worker: execute one notebook; return (status, message). Never raises."""
+    source = Path(path)
+    target = Path(out) if out else source
+    try:
+        execute_to(source, target, key=key)
+    except BaseException as exc:  # report every failure; the batch goes on
+        return "failed", _describe_failure(source, exc)
+    return "built", ""
+
+
+def build(
+    paths: Sequence[Path],
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    check: bool = False,
+    progress: bool = True,
+) -> BuildReport:
+    """Build (or, with ``check``, verify) the given notebooks; see the module docstring."""
+    from tqdm import tqdm
+
+    report = BuildReport()
+    env = environment_digest()
+    todo: list[tuple[Path, str]] = []
+    for path in paths:
+        try:
+            nb = read_notebook(path)
+        except NotebookError as exc:
+            report.results.append(NotebookResult(path, "failed", str(exc)))
+            continue
+        key = build_key(nb, env)
+        if not check and not force and stored_key(nb) == key:
+            report.results.append(NotebookResult(path, "cached"))
+            continue
+        todo.append((path, key))
+    if not todo:
+        return report
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    with tempfile.TemporaryDirectory(prefix="casekit-check-") as check_dir:
+        outs = {
+            path: (str(Path(check_dir) / f"{i:03d}_{path.name}") if check else None)
+            for i, (path, _key) in enumerate(todo)
+        }
+        bar = tqdm(total=len(todo), desc="casekit build", unit="nb", disable=not progress)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {
+                pool.submit(_build_one, str(path), key, outs[path]): path for path, key in todo
+            }
+            for future in as_completed(futures):
+                path = futures[future]
+                status, message = future.result()
+                if check and status == "built":
+                    same = Path(outs[path]).read_bytes() == path.read_bytes()
+                    status = "same" if same else "differs"
+                    if not same:
+                        message = f"{path}: committed notebook differs from a fresh build; run `casekit build`"
+                report.results.append(NotebookResult(path, status, message))
+                bar.set_postfix_str(f"{path.name}: {status}")
+                bar.update()
+        bar.close()
+    report.results.sort(key=lambda r: str(r.path))
+    return report
