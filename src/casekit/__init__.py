@@ -33,6 +33,7 @@ _SUBMODULES = frozenset(
         "errors",
         "experiment",
         "funnel",
+        "nb",
         "widgets",
     }
 )
