@@ -28,7 +28,7 @@ course: $(STAMP)
 	@echo "Open them in JupyterLab with the course kernel 'Python (casekit 课程)':  make lab"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=.

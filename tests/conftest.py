@@ -35,3 +35,7 @@ def sandbox_dir() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+# Kernels started by nbval inherit this: set iteration order is then the same as in
+# `casekit build`, which runs kernels with PYTHONHASHSEED=0 too.
+os.environ["PYTHONHASHSEED"] = "0"

@@ -1,0 +1,175 @@
+"""The curriculum notebooks: structure, charts, simulated-data labels, facts, drift.
+
+nbval (run by `make test` over notebooks/) re-executes every cell and compares outputs
+strictly; this file checks what nbval cannot: the teaching structure, that every fact typed
+in prose next to an article citation agrees with the fact tables, and that the committed
+notebooks are exactly what `casekit build` produces now.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from casekit import data
+from casekit.course import build as b
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = b.discover([ROOT / "notebooks"])
+IDS = [p.stem for p in NOTEBOOKS]
+SEED = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
+VEGALITE = "application/vnd.vegalite.v5+json"
+EXPECTED = [
+    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10",
+]
+
+
+def _nb(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def _markdown(nb) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "markdown"]
+
+
+def test_all_eleven_notebooks_exist():
+    assert [p.name[:2] for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_opening_has_objectives_time_prerequisites_and_english_summary(path):
+    first = _markdown(_nb(path))[0]
+    assert first.lstrip().startswith("# "), "the first cell is the notebook's title"
+    for heading in ("## 学习目标", "## 预计用时", "## 先修要求", "## English summary"):
+        assert heading in first, f"{path.name}: opening cell lacks {heading!r}"
+    minutes = re.search(r"预计用时[^\n]*\n+[^\n]*?(\d+)\s*分钟", first)
+    assert minutes and 10 <= int(minutes.group(1)) <= 240, "state the time as 'NN 分钟'"
+    summary = first.split("## English summary", 1)[1].split("\n## ", 1)[0]
+    lines = [ln for ln in summary.strip().splitlines() if ln.strip()]
+    assert len(lines) == 3, f"{path.name}: the English summary has {len(lines)} lines, expected 3"
+    objectives = first.split("## 学习目标", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"^\s*[-*\d]", objectives, flags=re.M)) >= 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_closing_has_takeaways_and_discussion_questions(path):
+    md = _markdown(_nb(path))
+    tail = "\n".join(md[-2:])
+    assert "## 要点回顾" in tail and "## 讨论题" in tail
+    questions = tail.split("## 讨论题", 1)[1]
+    assert len(re.findall(r"^\s*\d+\.", questions, flags=re.M)) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_executed_without_errors_and_with_a_chart(path):
+    nb = _nb(path)
+    assert nb.metadata["kernelspec"]["name"] == "casekit"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code), "commit notebooks executed"
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any(VEGALITE in o.get("data", {}) for o in outputs), f"{path.name} has no chart"
+    assert path.stat().st_size < 1_000_000, f"{path.name} is over 1 MB"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_nothing_loads_from_the_network(path):
+    text = path.read_text(encoding="utf-8")
+    for marker in ("cdn.jsdelivr", "unpkg.com", "<script src=\"http", "require.js", "googleapis"):
+        assert marker not in text, f"{path.name} references {marker}"
+
+
+def _synthetic_names() -> set[str]:
+    return {n for n, e in data.raw_catalog().items() if e["kind"] == "synthetic"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_simulated_data_is_labelled(path):
+    nb = _nb(path)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    used = {n for n in _synthetic_names() if re.search(rf"['\"]{n}['\"]", code)}
+    used_generators = "generators." in code
+    if used or used_generators:
+        rendered = path.read_text(encoding="utf-8")
+        assert "模拟数据" in rendered, f"{path.name} uses simulated data {sorted(used)} unlabelled"
+
+
+# --- facts typed in prose agree with the fact tables ----------------------------------------
+
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(万|亿)?")
+
+
+@cache
+def _known_numbers() -> dict[str, set[float]]:
+    """Every number the fact tables hold for each source article."""
+    known: dict[str, set[float]] = {}
+    for name, entry in data.raw_catalog().items():
+        if entry["kind"] != "fact":
+            continue
+        df = data.load(name)
+        for _, row in df.iterrows():
+            for src in str(row["source"]).split(";"):
+                bucket = known.setdefault(src.strip(), set())
+                for value in row.drop(labels=["source"]).tolist():
+                    if value is None or value is pd.NA:
+                        continue
+                    if isinstance(value, pd.Timestamp):
+                        bucket.update({value.year, value.month, value.day})
+                    elif isinstance(value, int | float) and not pd.isna(value):
+                        bucket.add(float(value))
+                    elif isinstance(value, str):
+                        bucket.update(v for v, _ in _numbers(value))
+    return known
+
+
+def _numbers(text: str) -> list[tuple[float, str]]:
+    found = []
+    for m in _NUMBER.finditer(text):
+        value = float(m.group(1).replace(",", ""))
+        unit = m.group(2)
+        value *= {"万": 1e4, "亿": 1e8}.get(unit, 1)
+        found.append((value, m.group(0)))
+    return found
+
+
+def _cited_claims(nb) -> list[tuple[str, list[str]]]:
+    """(text without citations and list markers, cited sources) for markdown citing an article."""
+    out = []
+    for src in _markdown(nb):
+        sources = SEED.findall(src)
+        if not sources:
+            continue
+        text = SEED.sub("", src)
+        text = re.sub(r"^\s*(\d+[.)]|[-*])\s", "", text, flags=re.M)  # list markers
+        text = re.sub(r"^#+ *\d*", "", text, flags=re.M)  # headings like '## 1 ...'
+        text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
+        out.append((text, sources))
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_numbers_next_to_a_citation_match_the_fact_tables(path):
+    known = _known_numbers()
+    problems = []
+    for text, sources in _cited_claims(_nb(path)):
+        allowed = set().union(*(known.get(s, set()) for s in sources))
+        for value, shown in _numbers(text):
+            if value not in allowed and value / 100 not in allowed:
+                problems.append(f"{shown!r} (cites {', '.join(sorted(set(sources)))})")
+    assert not problems, f"{path.name}: numbers not in the fact tables: {problems}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_cites_at_least_one_source_article(path):
+    assert _cited_claims(_nb(path)), f"{path.name} cites no source article"
+
+
+@pytest.mark.slow
+def test_committed_notebooks_match_a_fresh_build():
+    report = b.build(NOTEBOOKS, check=True, progress=False)
+    assert report.ok, "\n".join(r.message for r in report.failed)
