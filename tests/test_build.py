@@ -83,7 +83,7 @@ def test_editing_a_cell_invalidates_the_cache(course: Path):
     paths = b.discover([course])
     b.build(paths, progress=False)
     nb = nbformat.read(course / "01_ok.ipynb", as_version=4)
-    nb.cells[1].source = "print('changed')"
+    nb.cells[1].source = "import ipywidgets as w\nprint('changed')"
     nbformat.write(nb, course / "01_ok.ipynb")
     report = b.build(paths, progress=False)
     assert [r.status for r in report.results] == ["built"]

@@ -1,0 +1,907 @@
+"""Audience (人群) analytics: AIPL states, RFM, 新客/老客/潜客, cohorts, CLV, fan growth.
+
+The 2020 天猫618 conference (article ``004_9f4c43ce247ab29c.txt``) speaks of 新老潜 crowds and
+of moving crowds "from A to I"; the 2013 brand-station article (``002_b90e239677005043.txt``)
+describes the three-step path find targets → develop prospects → manage loyalty. This module
+gives each of those words a precise, documented definition over data:
+
+* event logs in the Tianchi UserBehavior schema (``user_id, item_id, category_id,
+  behavior_type ∈ {pv, cart, fav, buy}, timestamp``), and
+* order tables (one row per order: a user column, a time column, optionally an amount in
+  CNY). Where a function takes orders it also takes an event log: then every ``buy`` event
+  counts as one order.
+
+Days are Beijing calendar days (Asia/Shanghai). An ``as_of`` date includes that whole day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from casekit._checks import (
+    EVENT_ZH,
+    choice,
+    event_log,
+    number,
+    rate,
+    require_columns,
+    require_frame,
+    require_numeric_column,
+    to_shanghai,
+)
+from casekit.campaign import _calendar, _date_column, _to_date, phase_of
+from casekit.errors import (
+    BadParameterError,
+    EmptyDataError,
+    MissingColumnError,
+    SchemaViolationError,
+)
+
+__all__ = [
+    "AIPL_STATES",
+    "CUSTOMER_TYPES",
+    "RFM_SEGMENTS",
+    "ClvEstimate",
+    "FanGrowth",
+    "RepurchaseRate",
+    "aipl_states",
+    "aipl_summary",
+    "aipl_transitions",
+    "cohort_retention",
+    "customer_types",
+    "fan_growth",
+    "repurchase_rate",
+    "rfm_scores",
+    "simple_clv",
+]
+
+#: AIPL states in funnel order: code → (Chinese, English).
+AIPL_STATES: dict[str, tuple[str, str]] = {
+    "A": ("认知", "Awareness"),
+    "I": ("兴趣", "Interest"),
+    "P": ("购买", "Purchase"),
+    "L": ("忠诚", "Loyalty"),
+}
+_NONE = "none"
+_AIPL_DTYPE = pd.CategoricalDtype(list(AIPL_STATES), ordered=True)
+
+#: The 8 RFM segments: (R high, F high, M high) → (Chinese, English).
+RFM_SEGMENTS: dict[tuple[bool, bool, bool], tuple[str, str]] = {
+    (True, True, True): ("重要价值客户", "champions"),
+    (True, False, True): ("重要发展客户", "high-value, to develop"),
+    (False, True, True): ("重要保持客户", "high-value, to keep"),
+    (False, False, True): ("重要挽留客户", "high-value, to win back"),
+    (True, True, False): ("一般价值客户", "regular, loyal"),
+    (True, False, False): ("一般发展客户", "regular, to develop"),
+    (False, True, False): ("一般保持客户", "regular, to keep"),
+    (False, False, False): ("一般挽留客户", "regular, lapsing"),
+}
+
+#: 新客/老客/潜客 → English.
+CUSTOMER_TYPES: dict[str, str] = {"新客": "new", "老客": "returning", "潜客": "prospect"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Module-private helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _days(ts: pd.Series) -> pd.Series:
+    """Beijing calendar day (naive midnight) of Asia/Shanghai date-times."""
+    return ts.dt.tz_localize(None).dt.normalize()
+
+
+def _missing(column: str, df: pd.DataFrame, *, what: str, zh: str | None, hint: str) -> None:
+    """Raise ``MissingColumnError`` with an extra hint on how to do without the column."""
+    err = MissingColumnError(column, available=df.columns, zh=zh, what=what)
+    err.message = f"{err.message} {hint}"
+    err.args = (err.message,)
+    raise err
+
+
+def _times(s: pd.Series, column: str, *, what: str) -> pd.Series:
+    """Date-times in Asia/Shanghai from Unix seconds, date-times or date strings."""
+    if not (
+        pd.api.types.is_numeric_dtype(s)
+        or pd.api.types.is_datetime64_any_dtype(s)
+        or pd.api.types.is_bool_dtype(s)
+    ):
+        try:
+            s = pd.to_datetime(s, format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise SchemaViolationError(
+                f"column {column!r} of {what} has values that are not date-times ({exc}); "
+                f"expected Unix seconds, date-times or strings such as '2020-06-18 20:00'",
+                column=column,
+            ) from exc
+    if pd.api.types.is_datetime64_any_dtype(s) and s.isna().any():
+        raise SchemaViolationError(
+            f"column {column!r} of {what} has missing date-times; fill or drop those rows",
+            column=column,
+        )
+    return to_shanghai(s, column)
+
+
+def _purchases(
+    data: Any,
+    *,
+    user_col: str,
+    time_col: str,
+    amount_col: str | None,
+    what: str = "the orders",
+) -> pd.DataFrame:
+    """Orders as a frame ``user, ts, day[, amount]`` (one row per order).
+
+    An event log (a frame with ``behavior_type``) contributes its ``buy`` events.
+    """
+    df = require_frame(data, what)
+    if "behavior_type" in df.columns:
+        log = event_log(df.rename(columns={user_col: "user_id", time_col: "timestamp"}), what=what)
+        buys = (log["behavior_type"] == "buy").to_numpy()
+        if not buys.any():
+            raise EmptyDataError(
+                f"{what} has no 'buy' events (购买), so there are no orders to analyse"
+            )
+        src = df.loc[buys]
+        user, ts = log["user_id"].loc[buys], log["timestamp"].loc[buys]
+    else:
+        require_columns(df, (user_col, time_col), what=what, zh={user_col: "用户ID"})
+        if df[user_col].isna().any():
+            raise SchemaViolationError(
+                f"column {user_col!r} (用户ID) of {what} has missing values; drop those rows",
+                column=user_col,
+            )
+        src, user, ts = df, df[user_col], _times(df[time_col], time_col, what=what)
+    out = pd.DataFrame({"user": user.reset_index(drop=True), "ts": ts.reset_index(drop=True)})
+    out["day"] = _days(out["ts"])
+    if amount_col is not None:
+        if amount_col not in src.columns:
+            _missing(
+                amount_col,
+                df,
+                what=what,
+                zh="金额",
+                hint="Pass amount_col=None to count orders instead of summing money.",
+            )
+        out["amount"] = require_numeric_column(src, amount_col, zh="金额", what=what).to_numpy()
+    return out
+
+
+def _up_to(orders: pd.DataFrame, as_of: pd.Timestamp, what: str) -> pd.DataFrame:
+    kept = orders[orders["day"] <= as_of]
+    if kept.empty:
+        raise EmptyDataError(f"{what} has no orders on or before {as_of:%Y-%m-%d}")
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# AIPL
+# ---------------------------------------------------------------------------------------------
+
+
+def _aipl(
+    log: pd.DataFrame,
+    days: pd.Series,
+    as_of: pd.Timestamp,
+    lookback: int,
+    loyal_buy_days: int,
+    interest_pv: int | None,
+) -> pd.DataFrame:
+    start = as_of - pd.Timedelta(days=lookback - 1)
+    mask = ((days >= start) & (days <= as_of)).to_numpy()
+    w = log.loc[mask]
+    wdays = days[mask]
+    counts = (
+        w.groupby(["user_id", "behavior_type"], observed=False, sort=True)
+        .size()
+        .unstack("behavior_type", fill_value=0)
+    )
+    counts = counts.reindex(columns=["pv", "cart", "fav", "buy"], fill_value=0)
+    counts = counts[counts.sum(axis=1) > 0]  # observed=False adds users × all behaviours only
+    is_buy = (w["behavior_type"] == "buy").to_numpy()
+    buy_days = (
+        pd.DataFrame({"user": w["user_id"].to_numpy()[is_buy], "day": wdays.to_numpy()[is_buy]})
+        .groupby("user")["day"]
+        .nunique()
+        .reindex(counts.index, fill_value=0)
+    )
+    interested = (counts["cart"] + counts["fav"]) > 0
+    if interest_pv is not None:
+        pv = w[w["behavior_type"] == "pv"]
+        deep = pv.groupby(["user_id", "category_id"]).size()
+        deep_users = deep[deep >= interest_pv].index.get_level_values("user_id").unique()
+        interested = interested | counts.index.isin(deep_users)
+    state = np.select(
+        [buy_days.to_numpy() >= loyal_buy_days, counts["buy"].to_numpy() > 0, interested],
+        ["L", "P", "I"],
+        default="A",
+    )
+    out = pd.DataFrame(
+        {
+            "user_id": counts.index.to_numpy(),
+            "state": pd.Categorical(state, dtype=_AIPL_DTYPE),
+            "pv": counts["pv"].to_numpy(),
+            "cart": counts["cart"].to_numpy(),
+            "fav": counts["fav"].to_numpy(),
+            "buy": counts["buy"].to_numpy(),
+            "buy_days": buy_days.to_numpy(),
+        }
+    )
+    return out
+
+
+def _aipl_params(
+    lookback_days: Any, loyal_buy_days: Any, interest_pv: Any, log: pd.DataFrame
+) -> tuple[int, int, int | None]:
+    lookback = int(number(lookback_days, "lookback_days", zh="回看天数", minimum=1, integer=True))
+    loyal = int(
+        number(loyal_buy_days, "loyal_buy_days", zh="忠诚购买天数", minimum=2, integer=True)
+    )
+    pv_n = None
+    if interest_pv is not None:
+        pv_n = int(number(interest_pv, "interest_pv", zh="兴趣浏览次数", minimum=1, integer=True))
+        require_columns(log, ("category_id",), what="the event log", zh=EVENT_ZH)
+    return lookback, loyal, pv_n
+
+
+def aipl_states(
+    events: pd.DataFrame,
+    as_of: Any = None,
+    *,
+    lookback_days: int = 30,
+    loyal_buy_days: int = 2,
+    interest_pv: int | None = None,
+) -> pd.DataFrame:
+    """Each user's AIPL state (认知 → 兴趣 → 购买 → 忠诚) as of a date.
+
+    The window is the ``lookback_days`` Beijing calendar days ending with ``as_of``
+    (inclusive; default: the day of the last event). Events after ``as_of`` are ignored.
+    The population is every user with at least one event in the window (users without are
+    not in the result; :func:`aipl_transitions` calls them ``'none'``). Each user is in
+    exactly one state, the first that applies:
+
+    * ``L`` Loyalty (忠诚): ``buy`` events on at least ``loyal_buy_days`` (default 2)
+      different days — repurchase (复购) within the window;
+    * ``P`` Purchase (购买): at least one ``buy``, on fewer days than that;
+    * ``I`` Interest (兴趣): no ``buy``, but a ``cart`` or ``fav`` — or, if ``interest_pv``
+      is set, at least that many ``pv`` of one ``category_id``;
+    * ``A`` Awareness (认知): everyone else, i.e. only ``pv`` (exposure / click) events.
+
+    Returns ``user_id``, ``state`` (ordered category A < I < P < L) and the evidence:
+    window counts ``pv, cart, fav, buy`` and ``buy_days``; sorted by ``user_id``.
+    """
+    log = event_log(events).reset_index(drop=True)
+    days = _days(log["timestamp"])
+    as_of_day = days.max() if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
+    lookback, loyal, pv_n = _aipl_params(lookback_days, loyal_buy_days, interest_pv, log)
+    out = _aipl(log, days, as_of_day, lookback, loyal, pv_n)
+    if out.empty:
+        start = as_of_day - pd.Timedelta(days=lookback - 1)
+        raise EmptyDataError(
+            f"the event log has no events between {start:%Y-%m-%d} and {as_of_day:%Y-%m-%d} "
+            f"(Beijing time); choose another as_of or a longer lookback_days"
+        )
+    return out
+
+
+def aipl_summary(states: pd.DataFrame) -> pd.DataFrame:
+    """Users and share per AIPL state, from :func:`aipl_states`.
+
+    Returns four rows (A, I, P, L, also when empty) with ``state``, ``name_zh``,
+    ``name_en``, ``users`` and ``share`` (users / all users).
+    """
+    df = require_frame(states, "the AIPL states")
+    require_columns(df, ("state",), what="the AIPL states")
+    values = pd.unique(df["state"].astype("object"))
+    unknown = [v for v in values if v not in AIPL_STATES]
+    if unknown:
+        raise SchemaViolationError(
+            f"column 'state' of the AIPL states has value {unknown[0]!r}; expected one of "
+            + ", ".join(AIPL_STATES),
+            column="state",
+        )
+    users = df["state"].astype("object").value_counts().reindex(list(AIPL_STATES), fill_value=0)
+    return pd.DataFrame(
+        {
+            "state": pd.Categorical(list(AIPL_STATES), dtype=_AIPL_DTYPE),
+            "name_zh": [zh for zh, _ in AIPL_STATES.values()],
+            "name_en": [en for _, en in AIPL_STATES.values()],
+            "users": users.to_numpy().astype("int64"),
+            "share": users.to_numpy() / len(df),
+        }
+    )
+
+
+def aipl_transitions(
+    events: pd.DataFrame,
+    date_a: Any,
+    date_b: Any,
+    *,
+    lookback_days: int = 30,
+    loyal_buy_days: int = 2,
+    interest_pv: int | None = None,
+    normalize: bool = False,
+) -> pd.DataFrame:
+    """How users moved between AIPL states from ``date_a`` to ``date_b`` (人群流转).
+
+    States are :func:`aipl_states` at each date with the same parameters. ``'none'`` is a
+    user with no event in the window: in the ``from`` row, users new by ``date_b``; in the
+    ``to`` column, users who lapsed. The population is every user with an event in either
+    window, so ``none → none`` is always 0.
+
+    Returns a 5 × 5 table, index ``from_state`` and columns ``to_state`` in the order none, A,
+    I, P, L: user counts, or with ``normalize=True`` row shares (each row sums to 1; NaN for
+    a row with no users). ``table.loc['A', 'I']`` is the A → I flow the 618 playbook aims at.
+    """
+    log = event_log(events).reset_index(drop=True)
+    days = _days(log["timestamp"])
+    a = _to_date(date_a, "date_a", zh="起始日期")
+    b = _to_date(date_b, "date_b", zh="结束日期")
+    if b <= a:
+        raise BadParameterError("date_b", date_b, f"a date after date_a ({a:%Y-%m-%d})")
+    if not isinstance(normalize, bool):
+        raise BadParameterError("normalize", normalize, "True or False")
+    lookback, loyal, pv_n = _aipl_params(lookback_days, loyal_buy_days, interest_pv, log)
+    sa = _aipl(log, days, a, lookback, loyal, pv_n)[["user_id", "state"]]
+    sb = _aipl(log, days, b, lookback, loyal, pv_n)[["user_id", "state"]]
+    both = sa.merge(sb, on="user_id", how="outer", suffixes=("_a", "_b"))
+    if both.empty:
+        raise EmptyDataError(
+            f"no user has events in the windows ending {a:%Y-%m-%d} or {b:%Y-%m-%d}"
+        )
+    order = [_NONE, *AIPL_STATES]
+    frm = both["state_a"].astype("object").fillna(_NONE)
+    to = both["state_b"].astype("object").fillna(_NONE)
+    table = (
+        pd.crosstab(pd.Categorical(frm, categories=order), pd.Categorical(to, categories=order))
+        .reindex(index=order, columns=order, fill_value=0)
+        .astype("int64")
+    )
+    table.index = pd.Index(order, name="from_state")
+    table.columns = pd.Index(order, name="to_state")
+    if normalize:
+        totals = table.sum(axis=1).replace(0, np.nan)
+        return table.div(totals, axis=0)
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# RFM
+# ---------------------------------------------------------------------------------------------
+
+
+def _score(values: pd.Series, bins: int) -> np.ndarray:
+    """Quantile score 1..bins from the mid-rank percentile (higher value → higher score).
+
+    Percentile rank PR = (rank_avg − 0.5) / n (ties share their average rank), score =
+    floor(bins × PR) + 1, computed in integers so bin edges are exact.
+    """
+    n = len(values)
+    twice_rank = np.round(values.rank(method="average").to_numpy() * 2).astype("int64")
+    return ((twice_rank - 1) * bins) // (2 * n) + 1
+
+
+def rfm_scores(
+    orders: pd.DataFrame,
+    as_of: Any,
+    *,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    amount_col: str | None = "amount_cny",
+    bins: int = 5,
+    split: Literal["mean", "median"] = "mean",
+) -> pd.DataFrame:
+    """RFM scores and the 8 RFM segments (RFM模型) per customer as of a date.
+
+    Orders (one row each, or ``buy`` events of an event log) on or before ``as_of``
+    (inclusive Beijing day) are used:
+
+    * ``recency_days`` = ``as_of`` − the day of the last order (0 = bought that day);
+    * ``frequency`` = number of orders;
+    * ``monetary`` = sum of ``amount_col`` in CNY; with ``amount_col=None`` (e.g. Tianchi
+      logs, which carry no prices) it is the number of orders, so M repeats F.
+
+    Scores ``R, F, M`` run 1..``bins`` (5 = best; R ranks recent first). Each is the
+    quantile of the mid-rank percentile ``PR = (average rank − 0.5) / n``:
+    ``score = floor(bins × PR) + 1``. Equal values always get the same score (ties share
+    their average rank), so a value held by many customers lands in the middle of its range.
+
+    Segments: each score is "high" when above the ``split`` (mean or median) of that score
+    over all customers; (R, F, M) high/low give the 8 segments of :data:`RFM_SEGMENTS`,
+    e.g. high R, F, M = 重要价值客户, low R and F but high M = 重要挽留客户.
+
+    Returns ``user_col``, ``last_order_date``, ``recency_days``, ``frequency``,
+    ``monetary``, ``R``, ``F``, ``M``, ``rfm`` (e.g. ``'545'``), ``segment`` (Chinese,
+    ordered category) and ``segment_en``; sorted by user.
+    """
+    day = _to_date(as_of, "as_of", zh="截至日期")
+    nbins = int(number(bins, "bins", zh="分档数", minimum=2, maximum=10, integer=True))
+    choice(split, "split", ("mean", "median"), zh="高低分界")
+    od = _up_to(
+        _purchases(orders, user_col=user_col, time_col=time_col, amount_col=amount_col),
+        day,
+        "the orders",
+    )
+    g = od.groupby("user", sort=True)
+    last = g["day"].max()
+    freq = g.size()
+    money = g["amount"].sum() if amount_col is not None else freq.astype("float64")
+    recency = (day - last).dt.days
+    r = _score(-recency.astype("float64"), nbins)
+    f = _score(freq.astype("float64"), nbins)
+    m = _score(money.astype("float64"), nbins)
+
+    def high(x: np.ndarray) -> np.ndarray:
+        cut = x.mean() if split == "mean" else np.median(x)
+        return x > cut
+
+    rh, fh, mh = high(r), high(f), high(m)
+    labels = [RFM_SEGMENTS[(bool(a), bool(b), bool(c))] for a, b, c in zip(rh, fh, mh, strict=True)]
+    seg_dtype = pd.CategoricalDtype([zh for zh, _ in RFM_SEGMENTS.values()], ordered=True)
+    return pd.DataFrame(
+        {
+            user_col: last.index.to_numpy(),
+            "last_order_date": last.to_numpy(),
+            "recency_days": recency.to_numpy().astype("int64"),
+            "frequency": freq.to_numpy().astype("int64"),
+            "monetary": money.to_numpy().astype("float64"),
+            "R": r,
+            "F": f,
+            "M": m,
+            "rfm": [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
+            "segment": pd.Categorical([zh for zh, _ in labels], dtype=seg_dtype),
+            "segment_en": [en for _, en in labels],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 新客 / 老客 / 潜客
+# ---------------------------------------------------------------------------------------------
+
+
+def customer_types(
+    data: pd.DataFrame,
+    period_start: Any,
+    period_end: Any,
+    *,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+) -> pd.DataFrame:
+    """新客 / 老客 / 潜客 (new / returning / prospect) for a period such as a 618 campaign.
+
+    ``data`` is an event log (``buy`` events are purchases) or an order table (every row a
+    purchase). The period runs from ``period_start`` to ``period_end``, inclusive Beijing
+    days. The population is every user with any row on or before ``period_end``:
+
+    * 新客 (new): first purchase ever (in the data) falls in the period;
+    * 老客 (returning): first purchase before the period (whether or not they bought again);
+    * 潜客 (prospect): no purchase up to ``period_end`` but some ``pv``/``cart``/``fav`` —
+      only possible with an event log.
+
+    Returns ``user_col``, ``customer_type`` (category 新客/老客/潜客), ``type_en``,
+    ``first_purchase_date`` (NaT for 潜客), ``bought_in_period`` (e.g. 老客 recalled by the
+    campaign) and ``active_in_period`` (any row in the period); sorted by user.
+    """
+    start = _to_date(period_start, "period_start", zh="开始日期")
+    end = _to_date(period_end, "period_end", zh="结束日期")
+    if end < start:
+        raise BadParameterError(
+            "period_end", period_end, f"a date on or after period_start ({start:%Y-%m-%d})"
+        )
+    df = require_frame(data, "the data")
+    if "behavior_type" in df.columns:
+        log = event_log(df.rename(columns={user_col: "user_id", time_col: "timestamp"}))
+        rows = pd.DataFrame(
+            {
+                "user": log["user_id"].to_numpy(),
+                "day": _days(log["timestamp"]).to_numpy(),
+                "buy": (log["behavior_type"] == "buy").to_numpy(),
+            }
+        )
+    else:
+        od = _purchases(df, user_col=user_col, time_col=time_col, amount_col=None)
+        rows = pd.DataFrame({"user": od["user"], "day": od["day"], "buy": True})
+    rows = rows[rows["day"] <= end]
+    if rows.empty:
+        raise EmptyDataError(f"the data has no rows on or before {end:%Y-%m-%d}")
+    in_period = (rows["day"] >= start) & (rows["day"] <= end)
+    users = pd.Index(np.sort(pd.unique(rows["user"])), name="user")
+    buys = rows[rows["buy"]]
+    first = buys.groupby("user")["day"].min().reindex(users)
+    bought = rows.loc[in_period & rows["buy"], "user"].unique()
+    active = rows.loc[in_period, "user"].unique()
+    kind = np.select(
+        [first.isna().to_numpy(), (first < start).to_numpy()], ["潜客", "老客"], default="新客"
+    )
+    return pd.DataFrame(
+        {
+            user_col: users.to_numpy(),
+            "customer_type": pd.Categorical(kind, categories=list(CUSTOMER_TYPES)),
+            "type_en": [CUSTOMER_TYPES[k] for k in kind],
+            "first_purchase_date": first.to_numpy(),
+            "bought_in_period": users.isin(bought),
+            "active_in_period": users.isin(active),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cohorts, repurchase, CLV
+# ---------------------------------------------------------------------------------------------
+
+
+def cohort_retention(
+    orders: pd.DataFrame,
+    period: Literal["D", "W", "M"] = "M",
+    *,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    values: Literal["rate", "users"] = "rate",
+) -> pd.DataFrame:
+    """Cohort retention matrix (同期群留存): first-purchase cohort × periods since then.
+
+    A customer's cohort is the period (D day, W Monday–Sunday week, M month; Beijing time)
+    of their first order. Cell (c, k) is the share of cohort c who ordered in period c + k
+    (``values='rate'``, so k = 0 is 1 by definition) or their number (``'users'``). Cells
+    after the last period in the data are NaN (not yet observed); a last period the data
+    only partly cover understates its retention.
+
+    Index ``cohort`` (pandas Periods), columns ``periods_since_first`` 0, 1, 2, ….
+    """
+    choice(period, "period", ("D", "W", "M"), zh="周期")
+    choice(values, "values", ("rate", "users"))
+    od = _purchases(orders, user_col=user_col, time_col=time_col, amount_col=None)
+    freq = {"D": "D", "W": "W-SUN", "M": "M"}[period]
+    per = od["day"].dt.to_period(freq)
+    ordinal = pd.Series(per.array.asi8, index=od.index)
+    first = ordinal.groupby(od["user"]).transform("min")
+    k = ordinal - first
+    counts = (
+        pd.DataFrame({"cohort": first, "k": k, "user": od["user"]})
+        .groupby(["cohort", "k"])["user"]
+        .nunique()
+        .unstack("k")
+    )
+    last = int(ordinal.max())
+    lo = int(first.min())
+    cohorts = np.arange(lo, last + 1)
+    ks = np.arange(0, last - lo + 1)
+    counts = counts.reindex(index=cohorts, columns=ks)
+    observed = (cohorts[:, None] + ks[None, :]) <= last
+    has_cohort = counts[0].notna().to_numpy()
+    counts = counts.loc[has_cohort]  # periods in which no one bought for the first time
+    observed = observed[has_cohort]
+    filled = counts.fillna(0).where(observed)
+    if values == "rate":
+        out = filled.div(filled[0], axis=0).astype("float64")
+    else:
+        out = filled.astype("Int64")
+    out.index = pd.PeriodIndex.from_ordinals(counts.index.to_numpy(), freq=freq, name="cohort")
+    out.columns = pd.Index(ks, name="periods_since_first")
+    return out
+
+
+@dataclass(frozen=True)
+class RepurchaseRate:
+    """Result of :func:`repurchase_rate`: ``rate = repurchasers / customers``."""
+
+    customers: int
+    repurchasers: int
+    rate: float
+    within_days: int | None
+    as_of: pd.Timestamp
+
+
+def repurchase_rate(
+    orders: pd.DataFrame,
+    within_days: int | None = None,
+    *,
+    as_of: Any = None,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+) -> RepurchaseRate:
+    """Repurchase rate (复购率): the share of customers who bought again on a later day.
+
+    Orders on or before ``as_of`` (default: the day of the last order) are used; two
+    orders on the same Beijing day are one shopping occasion, not a repurchase.
+
+    * ``within_days=None``: customers = everyone who ordered; repurchasers = those with
+      orders on at least 2 different days.
+    * ``within_days=N``: customers = those whose first order is at least N days before
+      ``as_of`` (so N days after it are observed); repurchasers = those with another order
+      1..N days after their first.
+    """
+    od = _purchases(orders, user_col=user_col, time_col=time_col, amount_col=None)
+    day = od["day"].max() if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
+    od = _up_to(od, day, "the orders")
+    n = None
+    if within_days is not None:
+        n = int(number(within_days, "within_days", zh="复购窗口天数", minimum=1, integer=True))
+    first = od.groupby("user")["day"].transform("min")
+    gap = (od["day"] - first).dt.days
+    first_day = first.groupby(od["user"]).first()
+    later = gap[gap > 0].groupby(od.loc[gap > 0, "user"]).min().reindex(first_day.index)
+    if n is None:
+        eligible = pd.Series(True, index=first_day.index)
+        again = later.notna()
+    else:
+        eligible = (day - first_day).dt.days >= n
+        again = later <= n
+        if not eligible.any():
+            raise EmptyDataError(
+                f"no customer's first order is at least {n} days before {day:%Y-%m-%d}; "
+                f"use a shorter within_days or more data"
+            )
+    customers = int(eligible.sum())
+    repeaters = int((again & eligible).sum())
+    return RepurchaseRate(
+        customers=customers,
+        repurchasers=repeaters,
+        rate=repeaters / customers,
+        within_days=n,
+        as_of=day,
+    )
+
+
+@dataclass(frozen=True)
+class ClvEstimate:
+    """Result of :func:`simple_clv` (money in CNY, rates per year)."""
+
+    customers: int
+    orders: int
+    aov_cny: float
+    purchases_per_year: float
+    annual_margin_cny: float
+    retention_rate_annual: float
+    discount_rate_annual: float
+    horizon_years: int | None
+    multiplier: float
+    clv_cny: float
+
+
+_MIN_SPAN_DAYS = 30
+
+
+def simple_clv(
+    orders: pd.DataFrame,
+    *,
+    margin_rate: float,
+    discount_rate_annual: float,
+    retention_rate_annual: float,
+    horizon_years: int | None,
+    purchases_per_year: float | None = None,
+    aov_cny: float | None = None,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    amount_col: str | None = "amount_cny",
+) -> ClvEstimate:
+    """Customer lifetime value (客户终身价值) of an average customer, a simple textbook model.
+
+    * average order value ``AOV = Σ amount / orders`` (CNY; or pass ``aov_cny``, needed
+      when ``amount_col=None``);
+    * purchases per customer per year ``f = orders / customers × 365 / span_days``, span =
+      first to last order day inclusive (at least 30 days; otherwise pass
+      ``purchases_per_year``);
+    * annual margin ``m = AOV × f × margin_rate`` (CNY);
+    * a customer still active after year t−1 stays with probability ``r`` (retention) and
+      margins are discounted at ``d`` per year, paid at the end of each year:
+      ``CLV = Σ_{t=1..T} m × (r / (1 + d))^t`` = ``m × q(1 − q^T)/(1 − q)`` with
+      ``q = r/(1 + d)``; with ``horizon_years=None`` (T = ∞): ``CLV = m × r / (1 + d − r)``.
+
+    It values the future margins of a customer (year 1 on), assumes every customer is
+    alike and constant rates. The next step is a probabilistic model per customer, such as
+    the BG/NBD and Gamma-Gamma models in PyMC-Marketing.
+    """
+    margin = rate(margin_rate, "margin_rate", zh="毛利率")
+    d = number(discount_rate_annual, "discount_rate_annual", zh="年折现率", minimum=0)
+    r = rate(retention_rate_annual, "retention_rate_annual", zh="年留存率")
+    horizon = None
+    if horizon_years is not None:
+        horizon = int(number(horizon_years, "horizon_years", zh="年限", minimum=1, integer=True))
+    od = _purchases(orders, user_col=user_col, time_col=time_col, amount_col=amount_col)
+    n_orders, n_customers = len(od), int(od["user"].nunique())
+    if aov_cny is not None:
+        aov = number(aov_cny, "aov_cny", zh="客单价", minimum=0)
+    elif amount_col is None:
+        raise BadParameterError(
+            "aov_cny", None, "an average order value in CNY when amount_col is None", zh="客单价"
+        )
+    else:
+        aov = float(od["amount"].sum()) / n_orders
+    if purchases_per_year is not None:
+        f = number(purchases_per_year, "purchases_per_year", zh="年购买次数", minimum=0)
+    else:
+        span = int((od["day"].max() - od["day"].min()).days) + 1
+        if span < _MIN_SPAN_DAYS:
+            raise BadParameterError(
+                "purchases_per_year",
+                None,
+                f"a number: the orders span only {span} days, too short to annualise "
+                f"(need {_MIN_SPAN_DAYS}); pass purchases per customer per year",
+                zh="年购买次数",
+            )
+        f = n_orders / n_customers * 365 / span
+    q = r / (1 + d)
+    if horizon is None:
+        if q >= 1:
+            raise BadParameterError(
+                "retention_rate_annual",
+                retention_rate_annual,
+                "a rate below 1 + discount_rate_annual for an unlimited horizon "
+                "(horizon_years=None), or a finite horizon_years",
+                zh="年留存率",
+            )
+        mult = r / (1 + d - r)
+    elif q == 1:
+        mult = float(horizon)
+    else:
+        mult = q * (1 - q**horizon) / (1 - q)
+    m = aov * f * margin
+    return ClvEstimate(
+        customers=n_customers,
+        orders=n_orders,
+        aov_cny=aov,
+        purchases_per_year=f,
+        annual_margin_cny=m,
+        retention_rate_annual=r,
+        discount_rate_annual=d,
+        horizon_years=horizon,
+        multiplier=mult,
+        clv_cny=m * mult,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fan / member growth
+# ---------------------------------------------------------------------------------------------
+
+_OUTSIDE = "活动外"
+
+
+@dataclass(frozen=True, eq=False)
+class FanGrowth:
+    """Result of :func:`fan_growth`.
+
+    ``daily``: date, new_fans, cumulative_fans, growth_rate, share_of_growth (and phase).
+    ``by_phase``: per phase (with a calendar) or None. Peak = the day (phase) with most new
+    fans; shares are of all new fans in the table (NaN when there were none).
+    """
+
+    total_new_fans: float
+    peak_date: pd.Timestamp
+    peak_new_fans: float
+    peak_day_share: float
+    peak_phase: str | None
+    peak_phase_share: float | None
+    daily: pd.DataFrame = field(repr=False)
+    by_phase: pd.DataFrame | None = field(repr=False)
+
+
+def fan_growth(
+    daily: pd.DataFrame,
+    *,
+    date_col: str = "date",
+    new_col: str = "new_fans",
+    cumulative_col: str | None = None,
+    start_fans: float | None = None,
+    calendar: pd.DataFrame | None = None,
+) -> FanGrowth:
+    """Fan / member growth (粉丝/会员增长) over a campaign from a daily table.
+
+    The table has one row per day, no gaps, and either new fans per day (``new_col``) or,
+    with ``cumulative_col``, the fan count at the end of each day. Then:
+
+    * ``new_fans`` = the daily column, or the day-to-day increase of the cumulative one;
+    * ``cumulative_fans`` = ``start_fans`` (fans before the first day; default 0) + running
+      sum — or the cumulative column itself;
+    * ``growth_rate`` = new_fans / cumulative fans at the end of the previous day (NaN when
+      that is 0);
+    * ``share_of_growth`` = new_fans / all new fans in the table.
+
+    With a cumulative column and ``start_fans=None``, the first day is the opening balance:
+    its new fans are unknown (NaN) and it is left out of totals and shares. Counts are gross
+    new fans (≥ 0; a falling cumulative count raises). With ``calendar`` (e.g.
+    :func:`casekit.campaign.calendar_618`) each day gets its ``phase`` (活动外 outside the
+    phases) and ``by_phase`` sums them.
+    """
+    what = "the daily fan table"
+    df = require_frame(daily, what)
+    require_columns(df, (date_col,), what=what, zh={date_col: "日期"})
+    dates = _date_column(df[date_col], date_col, what=what, zh="日期")
+    order = np.argsort(dates.to_numpy(), kind="stable")
+    df, dates = df.iloc[order], dates.iloc[order]
+    if dates.duplicated().any():
+        dup = dates[dates.duplicated()].iloc[0]
+        raise SchemaViolationError(
+            f"column {date_col!r} (日期) of {what} has {dup:%Y-%m-%d} twice; one row per day",
+            column=date_col,
+        )
+    gaps = dates.diff().dt.days.iloc[1:]
+    if (gaps > 1).any():
+        after = dates.iloc[1:][(gaps > 1).to_numpy()].iloc[0]
+        raise SchemaViolationError(
+            f"{what} skips days before {after:%Y-%m-%d}; add the missing days (with 0 new "
+            f"fans) so daily rates are day on day",
+            column=date_col,
+        )
+    opening = None
+    if start_fans is not None:
+        opening = number(start_fans, "start_fans", zh="期初粉丝数", minimum=0)
+    if cumulative_col is None:
+        if new_col not in df.columns:
+            _missing(
+                new_col,
+                df,
+                what=what,
+                zh="新增粉丝",
+                hint="Pass cumulative_col='...' if the table has cumulative fan counts.",
+            )
+        new = require_numeric_column(df, new_col, zh="新增粉丝", what=what).to_numpy()
+        cum = (opening or 0.0) + np.cumsum(new)
+        prev = np.concatenate([[opening or 0.0], cum[:-1]])
+    else:
+        require_columns(df, (cumulative_col,), what=what, zh={cumulative_col: "累计粉丝"})
+        cum = require_numeric_column(df, cumulative_col, zh="累计粉丝", what=what).to_numpy()
+        prev = np.concatenate([[np.nan if opening is None else opening], cum[:-1]])
+        new = cum - prev
+        if (new < 0).any():
+            bad = dates.iloc[int(np.flatnonzero(new < 0)[0])]
+            raise SchemaViolationError(
+                f"column {cumulative_col!r} (累计粉丝) of {what} falls on {bad:%Y-%m-%d} "
+                f"(or start_fans is above the first day); expected a non-decreasing count",
+                column=cumulative_col,
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(prev > 0, new / np.where(prev > 0, prev, 1.0), np.nan)
+    total = float(np.nansum(new))
+    share = new / total if total > 0 else np.full(len(new), np.nan)
+    out = pd.DataFrame(
+        {
+            "date": dates.to_numpy(),
+            "new_fans": new,
+            "cumulative_fans": cum,
+            "growth_rate": growth,
+            "share_of_growth": share,
+        }
+    )
+    known = out["new_fans"].notna()
+    if not known.any():
+        raise EmptyDataError(f"{what} has only the opening day; add days or pass start_fans")
+    peak_i = int(out.loc[known, "new_fans"].idxmax())
+    by_phase = None
+    peak_phase = peak_phase_share = None
+    if calendar is not None:
+        cal = _calendar(calendar)
+        phases = phase_of(out["date"], cal).fillna(_OUTSIDE)
+        out["phase"] = phases.to_numpy()
+        labels = [*cal["phase"], _OUTSIDE]
+        sums = out.loc[known].groupby("phase")["new_fans"].agg(["size", "sum"])
+        sums = sums.reindex(labels)
+        sums = sums[sums["size"].notna() | (sums.index != _OUTSIDE)].fillna(0)
+        by_phase = pd.DataFrame(
+            {
+                "phase": sums.index.to_numpy(),
+                "days": sums["size"].to_numpy().astype("int64"),
+                "new_fans": sums["sum"].to_numpy(),
+                "share_of_growth": sums["sum"].to_numpy() / total if total > 0 else np.nan,
+            }
+        )
+        if total > 0:
+            top = int(by_phase["new_fans"].to_numpy().argmax())
+            peak_phase = str(by_phase["phase"].iloc[top])
+            peak_phase_share = float(by_phase["share_of_growth"].iloc[top])
+    return FanGrowth(
+        total_new_fans=total,
+        peak_date=pd.Timestamp(out["date"].iloc[peak_i]),
+        peak_new_fans=float(out["new_fans"].iloc[peak_i]),
+        peak_day_share=float(out["share_of_growth"].iloc[peak_i]),
+        peak_phase=peak_phase,
+        peak_phase_share=peak_phase_share,
+        daily=out,
+        by_phase=by_phase,
+    )
