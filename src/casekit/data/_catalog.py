@@ -41,14 +41,6 @@ def raw_catalog() -> dict[str, dict[str, Any]]:
     entries = doc.get("datasets") if isinstance(doc, dict) else None
     if not isinstance(entries, dict) or not entries:
         raise ValueError(f"{path}: expected a top-level 'datasets:' mapping of name -> entry")
-    # TEMPORARY during parallel authoring: fragments are merged into catalog.yaml before commit.
-    for frag in sorted((datasets_dir() / "catalog.d").glob("*.yaml")):
-        with frag.open(encoding="utf-8") as fh:
-            more = (yaml.safe_load(fh) or {}).get("datasets") or {}
-        for name in more:
-            if name in entries:
-                raise ValueError(f"{frag}: dataset {name!r} is declared twice")
-        entries.update(more)
     for name, entry in entries.items():
         _check_entry(path, name, entry)
     return entries
