@@ -1,0 +1,760 @@
+"""Marketing-funnel metrics, funnels from event logs and the GMV identity.
+
+Metric definitions (every function accepts scalars, aligned pandas Series or numpy arrays):
+
+=============  =========================================  ===========================
+function       formula                                    unit
+=============  =========================================  ===========================
+``ctr``        clicks / impressions (点击率)               proportion in [0, 1]
+``cvr``        orders / clicks or visitors (转化率)        proportion in [0, 1]
+``cpc``        cost_cny / clicks (平均点击花费)             CNY per click
+``cpm``        cost_cny / impressions × 1000 (千次展现成本)  CNY per 1000 impressions
+``roas``       revenue_cny / cost_cny (投产比)              CNY of revenue per CNY spent
+``roi``        (revenue_cny − cost_cny) / cost_cny          net return per CNY spent
+``aov``        gmv_cny / paying buyers (客单价)             CNY per buyer
+``uv_value``   gmv_cny / visitors (UV价值)                 CNY per visitor
+=============  =========================================  ===========================
+
+**ROI versus ROAS.** In Chinese e-commerce (直通车 reports, 生意参谋, most articles) "ROI"
+usually means revenue / ad cost, i.e. ROAS (投产比): "ROI 3" there means 3 CNY of sales
+per CNY spent. In this kit ``roas`` is that ratio and ``roi`` is the finance definition,
+(revenue − cost) / cost = ROAS − 1, so "ROI 3" in a platform report is ``roi == 2`` here.
+
+**Zero denominators** (one policy for every ratio in this module). A ratio with a zero
+denominator is *undefined*, never 0: a keyword with no impressions has no CTR.
+
+- Scalar inputs: a zero denominator raises ``BadParameterError`` naming the parameter,
+  because a single undefined number is almost always a mistake in the call.
+- Series / array inputs (tables): the result is NaN exactly where the denominator is 0 and
+  a number everywhere else, so one idle row does not stop a whole report; the NaN marks
+  "not defined" and survives into charts as a gap instead of a false 0.
+
+Other bad inputs always raise: negative counts or amounts, NaN or infinite inputs,
+non-numbers, Series with different indexes, and proportions above 1 (more clicks than
+impressions, more orders than visitors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from casekit._checks import (
+    BEHAVIOR_TYPES,
+    choice,
+    event_log,
+    number,
+    rate,
+    require_columns,
+    require_frame,
+    require_numeric_column,
+)
+from casekit.errors import (
+    BadParameterError,
+    SchemaViolationError,
+    UnknownParameterError,
+)
+
+__all__ = [
+    "FACTORS",
+    "FACTOR_ZH",
+    "STAGES",
+    "STAGE_ZH",
+    "GmvFactors",
+    "WhatIf",
+    "aov",
+    "cpc",
+    "cpm",
+    "ctr",
+    "cvr",
+    "decompose_gmv_change",
+    "funnel_rates",
+    "gmv",
+    "metrics_table",
+    "roas",
+    "roi",
+    "stage_counts",
+    "uv_value",
+    "what_if",
+]
+
+Values = float | int | np.ndarray | pd.Series | Sequence[float]
+
+# ---------------------------------------------------------------------------------------
+# element-wise ratio machinery
+# ---------------------------------------------------------------------------------------
+
+
+def _where(index: pd.Index | None, position: int) -> str:
+    return f"label {index[position]!r}" if index is not None else f"position {position}"
+
+
+def _operand(value: Any, name: str, zh: str | None) -> tuple[np.ndarray, pd.Index | None, bool]:
+    """Check one input; return (float64 values, Series index or None, is_scalar)."""
+    if isinstance(value, pd.Series):
+        if not pd.api.types.is_numeric_dtype(value) or pd.api.types.is_bool_dtype(value):
+            raise BadParameterError(
+                name, f"a Series of dtype {value.dtype}", "numbers (use pd.to_numeric)", zh=zh
+            )
+        arr = value.to_numpy(dtype="float64", na_value=np.nan)
+        index: pd.Index | None = value.index
+    elif isinstance(value, np.ndarray | list | tuple):
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "iuf":
+            raise BadParameterError(name, f"an array of dtype {raw.dtype}", "numbers", zh=zh)
+        arr = raw.astype("float64")
+        index = None
+    else:
+        return np.asarray(number(value, name, zh=zh, minimum=0.0)), None, True
+    flat = arr.ravel()
+    if np.isnan(flat).any():
+        pos = int(np.flatnonzero(np.isnan(flat))[0])
+        raise BadParameterError(
+            name,
+            float("nan"),
+            f"numbers without missing values (NaN at {_where(index, pos)}); fill or drop them",
+            zh=zh,
+        )
+    if np.isinf(flat).any():
+        pos = int(np.flatnonzero(np.isinf(flat))[0])
+        raise BadParameterError(
+            name, float(flat[pos]), f"finite numbers (infinite at {_where(index, pos)})", zh=zh
+        )
+    if (flat < 0).any():
+        pos = int(np.flatnonzero(flat < 0)[0])
+        raise BadParameterError(
+            name,
+            float(flat[pos]),
+            f"counts or amounts >= 0 (negative at {_where(index, pos)})",
+            zh=zh,
+        )
+    return arr, index, False
+
+
+def _combine(
+    *operands: tuple[Any, str, str | None],
+) -> tuple[list[np.ndarray], pd.Index | None, bool]:
+    """Check and broadcast inputs; Series must share one index."""
+    checked = [(_operand(v, n, z), n) for v, n, z in operands]
+    index: pd.Index | None = None
+    index_owner = ""
+    for (_, idx, _), name in checked:
+        if idx is None:
+            continue
+        if index is None:
+            index, index_owner = idx, name
+        elif not idx.equals(index):
+            raise BadParameterError(
+                name,
+                "a Series whose index differs",
+                f"a Series aligned with {index_owner!r} (same index labels in the same order)",
+            )
+    try:
+        arrays = list(np.broadcast_arrays(*(arr for (arr, _, _), _ in checked)))
+    except ValueError:
+        shapes = ", ".join(f"{n}: {arr.shape}" for (arr, _, _), n in checked)
+        raise BadParameterError(
+            checked[-1][1], f"shapes {shapes}", "inputs of the same length"
+        ) from None
+    if index is not None and arrays[0].shape != (len(index),):
+        raise BadParameterError(
+            index_owner,
+            f"a Series of length {len(index)}",
+            f"the same length as the other inputs (shape {arrays[0].shape})",
+        )
+    scalar = all(is_scalar for (_, _, is_scalar), _ in checked)
+    return arrays, index, scalar
+
+
+def _wrap(values: np.ndarray, index: pd.Index | None, scalar: bool, name: str) -> Any:
+    if scalar:
+        return float(values)
+    if index is not None:
+        return pd.Series(values, index=index, name=name)
+    return values
+
+
+def _ratio(
+    num: Any,
+    den: Any,
+    *,
+    num_name: str,
+    den_name: str,
+    num_zh: str,
+    den_zh: str,
+    metric: str,
+    metric_zh: str,
+    scale: float = 1.0,
+    proportion: bool = False,
+) -> Any:
+    """num / den × scale under the module's zero-denominator policy."""
+    (n, d), index, scalar = _combine((num, num_name, num_zh), (den, den_name, den_zh))
+    if proportion and (n > d).any():
+        pos = int(np.flatnonzero((n > d).ravel())[0])
+        where = "" if scalar else f" at {_where(index, pos)}"
+        raise BadParameterError(
+            num_name,
+            float(n.ravel()[pos]),
+            f"at most {den_name} ({den_zh}) = {float(d.ravel()[pos])!r}{where}: {metric} "
+            f"({metric_zh}) is a proportion in [0, 1]; check that the columns are not swapped",
+            zh=num_zh,
+        )
+    zero = d == 0
+    if scalar and bool(zero):
+        raise BadParameterError(
+            den_name,
+            0.0,
+            f"a number > 0: {metric} ({metric_zh}) is undefined, not 0, when {den_name} is 0",
+            zh=den_zh,
+        )
+    out = np.where(zero, np.nan, n / np.where(zero, 1.0, d)) * scale
+    return _wrap(out, index, scalar, metric)
+
+
+# ---------------------------------------------------------------------------------------
+# metric definitions
+# ---------------------------------------------------------------------------------------
+
+
+def ctr(clicks: Values, impressions: Values) -> Any:
+    """Click-through rate (点击率) = clicks / impressions (曝光/展现量), in [0, 1].
+
+    Raises if clicks exceed impressions. Zero impressions: see the module's policy.
+    """
+    return _ratio(
+        clicks,
+        impressions,
+        num_name="clicks",
+        den_name="impressions",
+        num_zh="点击量",
+        den_zh="展现量",
+        metric="ctr",
+        metric_zh="点击率",
+        proportion=True,
+    )
+
+
+def cvr(orders: Values, clicks_or_visitors: Values) -> Any:
+    """Conversion rate (转化率) = orders (or paying buyers) / clicks (or visitors), in [0, 1].
+
+    生意参谋's 支付转化率 is paying buyers / visitors (访客数); an ad report's 点击转化率 is
+    orders / clicks. Raises if the numerator exceeds the denominator (count buyers, not
+    orders, when one visitor can order several times).
+    """
+    return _ratio(
+        orders,
+        clicks_or_visitors,
+        num_name="orders",
+        den_name="clicks_or_visitors",
+        num_zh="成交/买家数",
+        den_zh="点击量/访客数",
+        metric="cvr",
+        metric_zh="转化率",
+        proportion=True,
+    )
+
+
+def cpc(cost_cny: Values, clicks: Values) -> Any:
+    """Average cost per click (平均点击花费, PPC) in CNY = cost_cny / clicks."""
+    return _ratio(
+        cost_cny,
+        clicks,
+        num_name="cost_cny",
+        den_name="clicks",
+        num_zh="花费",
+        den_zh="点击量",
+        metric="cpc_cny",
+        metric_zh="平均点击花费",
+    )
+
+
+def cpm(cost_cny: Values, impressions: Values) -> Any:
+    """Cost per thousand impressions (千次展现成本) in CNY = cost_cny / impressions × 1000."""
+    return _ratio(
+        cost_cny,
+        impressions,
+        num_name="cost_cny",
+        den_name="impressions",
+        num_zh="花费",
+        den_zh="展现量",
+        metric="cpm_cny",
+        metric_zh="千次展现成本",
+        scale=1000.0,
+    )
+
+
+def roas(revenue_cny: Values, cost_cny: Values) -> Any:
+    """Return on ad spend = revenue_cny / cost_cny (CNY of sales per CNY spent).
+
+    This is what Chinese platforms and articles usually call "ROI" or 投产比: a report's
+    "ROI 3" means ``roas == 3``. See :func:`roi` for the finance definition.
+    """
+    return _ratio(
+        revenue_cny,
+        cost_cny,
+        num_name="revenue_cny",
+        den_name="cost_cny",
+        num_zh="成交金额",
+        den_zh="花费",
+        metric="roas",
+        metric_zh="投产比",
+    )
+
+
+def roi(revenue_cny: Values, cost_cny: Values) -> Any:
+    """Return on investment = (revenue_cny − cost_cny) / cost_cny = ROAS − 1.
+
+    0 means break-even on revenue, −1 means no revenue at all. Careful: Chinese e-commerce
+    usually says "ROI" (投产比) for revenue / cost, which is :func:`roas` here; a platform's
+    "ROI 3" is ``roi == 2``. Revenue is sales, not profit, so this is not a margin.
+    """
+    out = roas(revenue_cny, cost_cny)
+    if isinstance(out, pd.Series):
+        return (out - 1.0).rename("roi")
+    return out - 1.0
+
+
+def aov(gmv_cny: Values, orders_or_buyers: Values) -> Any:
+    """Average spend per buyer (客单价) in CNY = gmv_cny / paying buyers (支付买家数).
+
+    This is 生意参谋's definition (支付金额 / 支付买家数). Passing orders instead of buyers
+    gives the average order value per order (笔单价), which is lower when buyers order
+    several times.
+    """
+    return _ratio(
+        gmv_cny,
+        orders_or_buyers,
+        num_name="gmv_cny",
+        den_name="orders_or_buyers",
+        num_zh="销售额",
+        den_zh="支付买家数",
+        metric="aov_cny",
+        metric_zh="客单价",
+    )
+
+
+def uv_value(gmv_cny: Values, visitors: Values) -> Any:
+    """Value per visitor (UV价值) in CNY = gmv_cny / visitors (访客数) = cvr × aov."""
+    return _ratio(
+        gmv_cny,
+        visitors,
+        num_name="gmv_cny",
+        den_name="visitors",
+        num_zh="销售额",
+        den_zh="访客数",
+        metric="uv_value_cny",
+        metric_zh="UV价值",
+    )
+
+
+def metrics_table(
+    df: pd.DataFrame,
+    *,
+    impressions: str | None = "impressions",
+    clicks: str | None = "clicks",
+    cost_cny: str | None = "cost_cny",
+    orders: str | None = "orders",
+    revenue_cny: str | None = "revenue_cny",
+) -> pd.DataFrame:
+    """Return a copy of ``df`` with every metric its columns allow.
+
+    Pass ``None`` for a column the table does not have; a named column that is missing
+    raises. Added columns (recomputed if already present): ``ctr`` (clicks/impressions),
+    ``cvr`` (orders/clicks), ``cpc_cny`` (cost/clicks), ``cpm_cny`` (cost/impressions ×
+    1000), ``roas`` (revenue/cost), ``roi`` (revenue/cost − 1), ``aov_cny`` (revenue/orders,
+    per order), ``cost_per_order_cny`` (cost/orders, 单笔成交成本). Rows with a zero
+    denominator get NaN in that metric (module policy).
+    """
+    df = require_frame(df, "the metrics table")
+    names = {
+        "impressions": impressions,
+        "clicks": clicks,
+        "cost_cny": cost_cny,
+        "orders": orders,
+        "revenue_cny": revenue_cny,
+    }
+    zh = {
+        "impressions": "展现量",
+        "clicks": "点击量",
+        "cost_cny": "花费",
+        "orders": "成交笔数",
+        "revenue_cny": "成交金额",
+    }
+    for key, col in names.items():
+        if col is not None and not isinstance(col, str):
+            raise BadParameterError(key, col, "a column name (str) or None")
+    present = {k: c for k, c in names.items() if c is not None}
+    require_columns(
+        df, present.values(), what="the metrics table", zh={c: zh[k] for k, c in present.items()}
+    )
+    s = {
+        k: require_numeric_column(df, c, zh=zh[k], what="the metrics table")
+        for k, c in present.items()
+    }
+    recipes = [
+        ("ctr", ("clicks", "impressions"), ctr),
+        ("cvr", ("orders", "clicks"), cvr),
+        ("cpc_cny", ("cost_cny", "clicks"), cpc),
+        ("cpm_cny", ("cost_cny", "impressions"), cpm),
+        ("roas", ("revenue_cny", "cost_cny"), roas),
+        ("roi", ("revenue_cny", "cost_cny"), roi),
+        ("aov_cny", ("revenue_cny", "orders"), aov),
+        ("cost_per_order_cny", ("cost_cny", "orders"), _cost_per_order),
+    ]
+    out = df.copy()
+    added = 0
+    for column, needs, func in recipes:
+        if all(k in s for k in needs):
+            out[column] = func(*(s[k] for k in needs)).to_numpy()
+            added += 1
+    if not added:
+        raise BadParameterError(
+            "columns",
+            sorted(present),
+            "at least two of impressions, clicks, cost_cny, "
+            "orders, revenue_cny that make a metric (e.g. clicks and impressions for ctr)",
+        )
+    return out
+
+
+def _cost_per_order(cost_cny: Values, orders: Values) -> Any:
+    return _ratio(
+        cost_cny,
+        orders,
+        num_name="cost_cny",
+        den_name="orders",
+        num_zh="花费",
+        den_zh="成交笔数",
+        metric="cost_per_order_cny",
+        metric_zh="单笔成交成本",
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# funnels from an event log
+# ---------------------------------------------------------------------------------------
+
+STAGES: tuple[str, ...] = ("pv", "cart", "fav", "cart_or_fav", "buy")
+STAGE_ZH = {"pv": "浏览", "cart": "加购", "fav": "收藏", "cart_or_fav": "加购或收藏", "buy": "购买"}
+_PREVIOUS = {"pv": "pv", "cart": "pv", "fav": "pv", "cart_or_fav": "pv", "buy": "cart_or_fav"}
+_DERIVED_KEYS = {"day", "hour"}
+_RESERVED = {"user_id", "behavior_type", "timestamp"}
+
+
+def _group_keys(log: pd.DataFrame, by: Any) -> pd.DataFrame:
+    """The grouping columns for ``by`` (derived day/hour in Beijing time, or log columns)."""
+    if by is None:
+        names: list[str] = []
+    elif isinstance(by, str):
+        names = [by]
+    elif isinstance(by, list | tuple) and all(isinstance(b, str) for b in by):
+        names = list(by)
+    else:
+        raise BadParameterError("by", by, "None, 'day', 'hour', a column name, or a list of them")
+    if len(set(names)) != len(names):
+        raise BadParameterError("by", by, "each grouping key at most once")
+    keys = pd.DataFrame(index=log.index)
+    ts = log["timestamp"]
+    for name in names:
+        if name == "day":
+            keys["day"] = ts.dt.tz_localize(None).dt.normalize()
+        elif name == "hour":
+            keys["hour"] = ts.dt.hour.astype("int64")
+        elif name in log.columns and name not in _RESERVED:
+            if log[name].isna().any():
+                raise SchemaViolationError(
+                    f"column {name!r} used in by= has missing values; drop or fill them first",
+                    column=name,
+                )
+            keys[name] = log[name]
+        else:
+            cols = [c for c in log.columns if c not in _RESERVED]
+            raise BadParameterError(
+                "by",
+                name,
+                "'day', 'hour' (Beijing time) or a column of the event log: "
+                + (", ".join(map(str, cols)) or "none besides user_id/behavior_type/timestamp"),
+            )
+    return keys
+
+
+def stage_counts(
+    events: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    unit: Literal["user", "event"] = "user",
+) -> pd.DataFrame:
+    """Funnel stage counts pv → cart_or_fav → buy (with cart and fav also apart).
+
+    ``events`` follows the Tianchi UserBehavior schema. ``by`` groups the counts: ``"day"``
+    (calendar day, Beijing time, as naive midnight), ``"hour"`` (hour of day 0–23, Beijing
+    time, pooled over days; use ``["day", "hour"]`` for each hour), any other log column
+    such as ``"category_id"``, or a list. Returns one row per group (the key columns, then
+    ``pv, cart, fav, cart_or_fav, buy`` as int64); ``by=None`` gives one row.
+
+    ``unit="user"`` counts distinct users in a *closed* funnel, within each group:
+
+    - pv: users with at least one pv event;
+    - cart / fav: users in pv with at least one cart / fav event;
+    - cart_or_fav: users in pv with a cart or a fav event (= cart ∪ fav);
+    - buy: users in cart_or_fav with at least one buy event.
+
+    A later stage requires the earlier ones, so the funnel never grows
+    (pv ≥ cart_or_fav ≥ buy, cart and fav ≤ cart_or_fav). Order in time is not checked: a
+    log window cuts sessions and same-second events are common. Buyers who never carted or
+    faved in the group do not count in ``buy``; count them with
+    ``events.query("behavior_type == 'buy'").user_id.nunique()``.
+
+    ``unit="event"`` counts events of each type (cart_or_fav = cart + fav events); event
+    counts need not shrink along the funnel.
+    """
+    choice(unit, "unit", ("user", "event"))
+    log = event_log(events)
+    keys = _group_keys(log, by)
+    names = list(keys.columns)
+    # One 0/1 column per behaviour; a constant key for by=None keeps one code path.
+    group = names or ["_all"]
+    codes = log["behavior_type"].cat.codes.to_numpy()
+    frame = keys.assign(_all=0, user_id=log["user_id"])
+    for code, behavior in enumerate(BEHAVIOR_TYPES):
+        frame[behavior] = (codes == code).astype("int64")
+    if unit == "event":
+        n = frame.groupby(group, sort=True)[list(BEHAVIOR_TYPES)].sum()
+        out = n.assign(cart_or_fav=n["cart"] + n["fav"])
+    else:
+        has = frame.groupby([*group, "user_id"], sort=True)[list(BEHAVIOR_TYPES)].max() > 0
+        pv = has["pv"]
+        cart = pv & has["cart"]
+        fav = pv & has["fav"]
+        cart_or_fav = cart | fav
+        buy = cart_or_fav & has["buy"]
+        flags = pd.DataFrame(
+            {"pv": pv, "cart": cart, "fav": fav, "cart_or_fav": cart_or_fav, "buy": buy}
+        )
+        out = flags.groupby(level=group, sort=True).sum()
+    out = out[list(STAGES)]
+    out = out.astype("int64")
+    if names:
+        return out.reset_index()[[*names, *STAGES]]
+    return out.reset_index(drop=True)[list(STAGES)]
+
+
+def funnel_rates(events: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Step and overall conversion of the user-level funnel, all in [0, 1].
+
+    One row per group and stage (``pv, cart, fav, cart_or_fav, buy``) with columns: the
+    ``by`` keys, ``stage``, ``stage_zh``, ``previous_stage``, ``users``, ``step_rate`` =
+    users / users of the previous stage (pv for cart, fav and cart_or_fav; cart_or_fav for
+    buy; 1 for pv) and ``overall_rate`` = users / pv users. Stage counts are those of
+    ``stage_counts(events, by, unit="user")``; a group with no pv users gets NaN rates.
+    Only the user-level funnel is offered: event-count ratios are not proportions.
+    """
+    counts = stage_counts(events, by=by, unit="user")
+    names = [c for c in counts.columns if c not in STAGES]
+    parts = []
+    for order, stage in enumerate(STAGES):
+        previous = _PREVIOUS[stage]
+        part = counts[names].copy()
+        part["_order"] = order
+        part["stage"] = stage
+        part["stage_zh"] = STAGE_ZH[stage]
+        part["previous_stage"] = None if stage == "pv" else previous
+        part["users"] = counts[stage]
+        part["step_rate"] = _ratio(
+            counts[stage],
+            counts[previous],
+            num_name=stage,
+            den_name=previous,
+            num_zh=STAGE_ZH[stage],
+            den_zh=STAGE_ZH[previous],
+            metric="step_rate",
+            metric_zh="环节转化率",
+            proportion=True,
+        )
+        part["overall_rate"] = _ratio(
+            counts[stage],
+            counts["pv"],
+            num_name=stage,
+            den_name="pv",
+            num_zh=STAGE_ZH[stage],
+            den_zh="浏览",
+            metric="overall_rate",
+            metric_zh="整体转化率",
+            proportion=True,
+        )
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True)
+    long = long.sort_values([*names, "_order"], kind="stable").drop(columns="_order")
+    return long.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------
+# GMV identity: 销售额 = 访客数 × 转化率 × 客单价
+# ---------------------------------------------------------------------------------------
+
+FACTORS: tuple[str, ...] = ("visitors", "conversion_rate", "aov_cny")
+FACTOR_ZH = {"visitors": "访客数", "conversion_rate": "转化率", "aov_cny": "客单价"}
+
+
+def gmv(visitors: Values, conversion_rate: Values, aov_cny: Values) -> Any:
+    """GMV (销售额) in CNY = visitors (访客数) × conversion_rate (转化率) × aov_cny (客单价).
+
+    ``conversion_rate`` is paying buyers / visitors in [0, 1] and ``aov_cny`` GMV per paying
+    buyer, so the identity is exact. Accepts scalars or aligned Series/arrays.
+    """
+    (v, c, a), index, scalar = _combine(
+        (visitors, "visitors", "访客数"),
+        (conversion_rate, "conversion_rate", "转化率"),
+        (aov_cny, "aov_cny", "客单价"),
+    )
+    if (c > 1).any():
+        pos = int(np.flatnonzero((c > 1).ravel())[0])
+        raise BadParameterError(
+            "conversion_rate",
+            float(c.ravel()[pos]),
+            "a proportion between 0 and 1 (write 3% as 0.03)",
+            zh="转化率",
+        )
+    return _wrap(v * c * a, index, scalar, "gmv_cny")
+
+
+@dataclass(frozen=True)
+class GmvFactors:
+    """The three factors of GMV: visitors, conversion_rate (buyers/visitors), aov_cny."""
+
+    visitors: float
+    conversion_rate: float
+    aov_cny: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "visitors", number(self.visitors, "visitors", zh="访客数", minimum=0.0)
+        )
+        object.__setattr__(
+            self, "conversion_rate", rate(self.conversion_rate, "conversion_rate", zh="转化率")
+        )
+        object.__setattr__(
+            self, "aov_cny", number(self.aov_cny, "aov_cny", zh="客单价", minimum=0.0)
+        )
+
+    @property
+    def gmv_cny(self) -> float:
+        """visitors × conversion_rate × aov_cny, in CNY."""
+        return self.visitors * self.conversion_rate * self.aov_cny
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Result of :func:`what_if`: GMV before and after relative changes of its factors."""
+
+    before: GmvFactors
+    after: GmvFactors
+    gmv_before_cny: float
+    gmv_after_cny: float
+    change_cny: float
+    change_ratio: float  # gmv_after / gmv_before − 1
+
+    def decomposition(self) -> pd.DataFrame:
+        """The change split over the three factors (see :func:`decompose_gmv_change`)."""
+        return decompose_gmv_change(self.before, self.after)
+
+
+def what_if(
+    visitors: float,
+    conversion_rate: float,
+    aov_cny: float,
+    *,
+    visitors_change: float = 0.0,
+    conversion_change: float = 0.0,
+    aov_change: float = 0.0,
+) -> WhatIf:
+    """GMV after relative changes of its factors (0.1 = +10 %, −0.2 = −20 %).
+
+    after = visitors × (1 + visitors_change) × conversion_rate × (1 + conversion_change) ×
+    aov_cny × (1 + aov_change). So +10 % on each factor gives 1.1³ − 1 = +33.1 % GMV, not
+    +30 %. Starting factors must be > 0 (a relative change of zero stays zero); changes
+    must be >= −1 and keep the conversion rate <= 1.
+    """
+    v = number(visitors, "visitors", zh="访客数", minimum=0.0, strict_min=True)
+    c = rate(conversion_rate, "conversion_rate", zh="转化率")
+    if c == 0:
+        raise BadParameterError("conversion_rate", conversion_rate, "a proportion > 0", zh="转化率")
+    a = number(aov_cny, "aov_cny", zh="客单价", minimum=0.0, strict_min=True)
+    dv = number(visitors_change, "visitors_change", minimum=-1.0)
+    dc = number(conversion_change, "conversion_change", minimum=-1.0)
+    da = number(aov_change, "aov_change", minimum=-1.0)
+    if c * (1 + dc) > 1:
+        raise BadParameterError(
+            "conversion_change",
+            conversion_change,
+            f"at most {1 / c - 1:.4g} so that the conversion rate stays <= 1",
+        )
+    before = GmvFactors(v, c, a)
+    after = GmvFactors(v * (1 + dv), min(c * (1 + dc), 1.0), a * (1 + da))
+    g0, g1 = before.gmv_cny, after.gmv_cny
+    return WhatIf(before, after, g0, g1, g1 - g0, g1 / g0 - 1.0)
+
+
+def _as_factors(value: Any, name: str) -> GmvFactors:
+    if isinstance(value, GmvFactors):
+        return value
+    if isinstance(value, Mapping):
+        unknown = set(value) - set(FACTORS)
+        if unknown:
+            raise UnknownParameterError(sorted(unknown)[0], FACTORS, where=name)
+        missing = [f for f in FACTORS if f not in value]
+        if missing:
+            raise BadParameterError(name, dict(value), "a mapping with keys " + ", ".join(FACTORS))
+        return GmvFactors(**{f: value[f] for f in FACTORS})
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 3:
+        return GmvFactors(*value)
+    raise BadParameterError(
+        name,
+        value,
+        "GmvFactors, a mapping of visitors/conversion_rate/aov_cny, or a "
+        "(visitors, conversion_rate, aov_cny) tuple",
+    )
+
+
+def decompose_gmv_change(before: Any, after: Any) -> pd.DataFrame:
+    """Split a GMV change into the contributions of visitors, conversion rate and AOV.
+
+    ``before`` / ``after`` are :class:`GmvFactors`, mappings with keys ``visitors``,
+    ``conversion_rate``, ``aov_cny``, or tuples in that order. Method: Shapley values of
+    GMV = x·y·z, i.e. each factor's change averaged over the six orders in which the three
+    factors could be switched from before to after. For factor x with others y, z::
+
+        contribution_x = Δx · [ (y0·z0 + y1·z1) / 3 + (y0·z1 + y1·z0) / 6 ]
+
+    The three contributions add up to GMV_after − GMV_before exactly (algebraically; to
+    floating-point rounding), a factor that does not move gets 0, and unlike the log/LMDI
+    method it works when a factor is 0. Returns one row per factor: ``factor``,
+    ``factor_zh``, ``before``, ``after``, ``contribution_cny`` and ``share`` =
+    contribution / total change (NaN when the total change is 0; a share is negative or
+    above 1 when factors move in opposite directions).
+    """
+    b = _as_factors(before, "before")
+    a = _as_factors(after, "after")
+    x0 = np.array([b.visitors, b.conversion_rate, b.aov_cny])
+    x1 = np.array([a.visitors, a.conversion_rate, a.aov_cny])
+    contributions = []
+    for i in range(3):
+        j, k = [m for m in range(3) if m != i]
+        weight = (x0[j] * x0[k] + x1[j] * x1[k]) / 3 + (x0[j] * x1[k] + x1[j] * x0[k]) / 6
+        contributions.append((x1[i] - x0[i]) * weight)
+    total = a.gmv_cny - b.gmv_cny
+    contribution = pd.Series(contributions, dtype="float64")
+    share = contribution / total if total != 0 else pd.Series(np.nan, index=contribution.index)
+    return pd.DataFrame(
+        {
+            "factor": list(FACTORS),
+            "factor_zh": [FACTOR_ZH[f] for f in FACTORS],
+            "before": x0,
+            "after": x1,
+            "contribution_cny": contribution,
+            "share": share,
+        }
+    )
