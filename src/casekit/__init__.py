@@ -31,6 +31,7 @@ _SUBMODULES = frozenset(
         "data",
         "diagnose",
         "errors",
+        "exercise",
         "experiment",
         "funnel",
         "nb",

@@ -158,11 +158,12 @@ def stored_key(nb) -> str | None:
 # --- normalisation ----------------------------------------------------------------------------
 
 
-def normalize(nb, key: str):
+def normalize(nb, key: str | None):
     """Strip volatile metadata and renumber widget ids so outputs are byte-stable."""
     for name in _VOLATILE_NB_METADATA:
         nb.metadata.pop(name, None)
-    nb.metadata.setdefault("casekit", {})["build_key"] = key
+    if key is not None:
+        nb.metadata.setdefault("casekit", {})["build_key"] = key
     widget_ids: dict[str, str] = {}
     for index, cell in enumerate(nb.cells):
         for name in _VOLATILE_CELL_METADATA:
@@ -173,7 +174,8 @@ def normalize(nb, key: str):
             view = output.get("data", {}).get(_WIDGET_VIEW)
             if view and "model_id" in view:
                 old = view["model_id"]
-                widget_ids.setdefault(old, str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}/{len(widget_ids)}")))
+                seed = f"{key}/{len(widget_ids)}"
+                widget_ids.setdefault(old, str(uuid.uuid5(uuid.NAMESPACE_URL, seed)))
                 view["model_id"] = widget_ids[old]
     return nb
 
@@ -207,7 +209,7 @@ def execute_to(
     source: Path,
     target: Path,
     *,
-    key: str,
+    key: str | None,
     parameters: dict | None = None,
     timeout_s: int = CELL_TIMEOUT_S,
 ) -> None:
@@ -218,8 +220,19 @@ def execute_to(
 
     from casekit.data.schema import atomic_write_bytes
 
+    from casekit.course import params as P
+
     os.environ["PYTHONHASHSEED"] = "0"
     nb = read_notebook(source)
+    if "parameters" in nb.metadata.get("casekit", {}):
+        # Exercises and solutions: unknown names, wrong types and out-of-range values fail
+        # here, before any cell runs (papermill alone only warns on unknown names).
+        schema = P.check_notebook(nb, str(source))
+        checked = P.validate(schema, parameters or {}, where=str(source))
+        parameters = {k: checked[k] for k in parameters} if parameters else None
+        P.use_readable_strings()
+    elif parameters:
+        raise NotebookError(f"{source}: has no parameter schema; it takes no parameters")
     kernel = nb.metadata.get("kernelspec", {}).get("name", KERNEL_NAME)
     if not _kernel_available(kernel):
         raise NotebookError(

@@ -90,5 +90,91 @@ def build(paths: tuple[Path, ...], jobs: int | None, force: bool, check: bool, q
         sys.exit(1)
 
 
+@main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--param", "-p", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="A declared parameter (repeatable), checked against the notebook's schema.")
+def run(notebook: Path, output: Path, params: tuple[tuple[str, str], ...]) -> None:
+    """Run an exercise or solution with parameters, checked before any cell runs."""
+    from casekit.course.build import _describe_failure, execute_to
+    from casekit.errors import CasekitError
+
+    try:
+        execute_to(notebook, output, key=None, parameters=dict(params))
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001  report the failing cell, not a traceback
+        raise click.ClickException(_describe_failure(notebook, exc)) from None
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.option("--solutions", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("solutions"), show_default=True)
+@click.option("--exercises", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("exercises"), show_default=True)
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with student_id,name: write one personalised copy per student.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("handout"), show_default=True,
+              help="Where per-student copies go (with --roster).")
+@click.option("--check", is_flag=True, help="Fail if exercises/ is stale (CI).")
+def assign(solutions: Path, exercises: Path, roster: Path | None, out: Path, check: bool) -> None:
+    """Generate exercises/ from solutions/ (and per-student copies with --roster)."""
+    from casekit.course import assign as A
+    from casekit.errors import CasekitError
+
+    try:
+        if check:
+            problems = A.stale_exercises(solutions, exercises)
+            for problem in problems:
+                click.echo(problem, err=True)
+            if problems:
+                raise click.ClickException("exercises/ is stale; run `casekit assign`")
+            click.echo("exercises/ is up to date")
+            return
+        result = A.assign(solutions, exercises)
+        click.echo(f"exercises: {len(result.written)} written, {len(result.unchanged)} unchanged")
+        if roster:
+            students = A.read_roster(roster)
+            written = A.assign_roster(exercises, students, out)
+            click.echo(f"handout: {len(written)} notebooks for {len(students)} students in {out}/")
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("solutions"), show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("grading"), show_default=True,
+              help="gradebook.sqlite, grades.csv and feedback/<student>.html go here.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with student_id,name (names in the CSV and feedback).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None)
+@click.option("--cell-timeout", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--notebook-timeout", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--memory-mb", type=click.IntRange(min=128), default=1024, show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jobs: int | None,
+          cell_timeout: int, notebook_timeout: int, memory_mb: int, quiet: bool) -> None:
+    """Grade SUBMISSIONS/<student_id>/<NN_slug>.ipynb into a gradebook and feedback."""
+    from casekit.course import assign as A
+    from casekit.course import grade as G
+
+    names = {s.id: s.name for s in A.read_roster(roster)} if roster else None
+    results = G.grade(submissions, solutions_dir=solutions, out_dir=out, jobs=jobs, names=names,
+                      cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
+                      memory_mb=memory_mb, progress=not quiet)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    click.echo("graded: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    click.echo(f"gradebook: {out / 'gradebook.sqlite'}  csv: {out / 'grades.csv'}  "
+               f"feedback: {out / 'feedback'}/")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

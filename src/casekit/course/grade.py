@@ -1,0 +1,593 @@
+"""``casekit grade SUBMISSIONS_DIR``: grade a class safely, in parallel, into a gradebook.
+
+Layout: ``SUBMISSIONS_DIR/<student_id>/<NN_slug>.ipynb`` (what ``casekit assign --roster``
+hands out). For each submission the grader
+
+1. reads it defensively (invalid JSON, not a notebook, an empty notebook each get a status);
+2. derives the student's parameters from the student id and the exercise (never from the
+   submission, which the student may have edited) and obtains the expected answers by
+   running the *solution* with them (cached per parameter set);
+3. runs the submission in its own sandboxed kernel (``casekit.course.sandbox``) in a scratch
+   folder holding only that notebook, with the student's parameters injected, a per-cell and
+   a per-notebook timeout, a memory limit, and errors allowed so one broken cell costs only
+   its own questions; a final cell exports the answer variables as JSON;
+4. compares answers with the hidden checks (``metadata.casekit.exercise`` of the solution)
+   in the grader's process, outside the student's kernel;
+5. writes every question's score to a SQLite gradebook in one transaction per submission
+   (re-grading a student replaces only that student's rows for that exercise), per-student
+   HTML feedback that shows results and hints but never checks or expected values, and a CSV
+   for Chinese Excel (UTF-8 with BOM).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import html
+import io
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from casekit.course import assign as A
+from casekit.course import params as P
+from casekit.data.schema import atomic_write_bytes
+from casekit.errors import CasekitError
+
+CELL_TIMEOUT_S = 60
+NOTEBOOK_TIMEOUT_S = 300
+MEMORY_MB = 1024
+ANSWERS_FILE = "answers.json"
+
+# Submission statuses (one per notebook) and question statuses (one per question).
+SUBMISSION_STATUSES = (
+    "graded", "invalid_json", "not_a_notebook", "empty", "unknown_exercise",
+    "kernel_died", "timeout", "no_answers", "duplicate_ignored",
+)
+QUESTION_STATUSES = ("correct", "incorrect", "unanswered", "needs_review", "not_run")
+
+
+@dataclass
+class QuestionResult:
+    question_id: str
+    title_zh: str
+    score: float
+    max_score: float
+    status: str
+    feedback_zh: str
+
+
+@dataclass
+class SubmissionResult:
+    student_id: str
+    exercise_id: str
+    file: str
+    sha256: str
+    status: str
+    notes: list[str] = field(default_factory=list)
+    questions: list[QuestionResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(q.score for q in self.questions)
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.max_score for q in self.questions)
+
+
+# --- comparing answers ----------------------------------------------------------------------
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def compare(question: dict, got: Any, expected: Any) -> tuple[str, str]:
+    """(status, feedback) for one answer against the expected value, per the question kind."""
+    kind = question["kind"]
+    hint = question.get("hint_zh", "")
+    if got is None:
+        return "unanswered", "尚未作答。" + (f"提示：{hint}" if hint else "")
+    if kind == "text":
+        ok = isinstance(got, str) and got.strip()
+        return ("needs_review", "已作答，由老师阅读评分。") if ok else (
+            "unanswered", "尚未作答。"
+        )
+    wrong = "答案与期望不符。" + (f"提示：{hint}" if hint else "")
+    if kind == "number":
+        if not _is_number(got) or not math.isfinite(got):
+            return "incorrect", "答案应为一个数字。" + (f"提示：{hint}" if hint else "")
+        rel = float(question.get("rel_tol", 1e-6))
+        tol = max(float(question.get("abs_tol", 1e-9)), rel * abs(float(expected)))
+        return ("correct", "正确。") if abs(got - expected) <= tol else ("incorrect", wrong)
+    if kind == "integer":
+        if not _is_number(got) or float(got) != int(got):
+            return "incorrect", "答案应为整数。" + (f"提示：{hint}" if hint else "")
+        return ("correct", "正确。") if int(got) == int(expected) else ("incorrect", wrong)
+    if kind == "choice":
+        same = isinstance(got, str) and got.strip().upper() == str(expected).strip().upper()
+        return ("correct", "正确。") if same else ("incorrect", wrong)
+    if kind in ("items", "sequence"):
+        if not isinstance(got, list):
+            return "incorrect", "答案应为列表。" + (f"提示：{hint}" if hint else "")
+        a, b = [str(x) for x in got], [str(x) for x in expected]
+        same = sorted(a) == sorted(b) if kind == "items" else a == b
+        return ("correct", "正确。") if same else ("incorrect", wrong)
+    return "incorrect", f"unknown question kind {kind!r}"
+
+
+def score_answers(spec: dict, got: dict, expected: dict) -> list[QuestionResult]:
+    results = []
+    for q in spec["questions"]:
+        status, feedback = compare(q, got.get(q["id"]), expected.get(q["id"]))
+        points = float(q["points"])
+        results.append(
+            QuestionResult(
+                q["id"], q.get("title_zh", ""), points if status == "correct" else 0.0,
+                points, status, feedback,
+            )
+        )
+    return results
+
+
+# --- running notebooks ----------------------------------------------------------------------
+
+
+def _dump_cell(spec: dict):
+    import nbformat
+
+    mapping = {q["id"]: q["answer"] for q in spec["questions"]}
+    source = (
+        "import casekit.exercise as _casekit_exercise\n"
+        f"_casekit_exercise.dump_answers({mapping!r}, globals(), {ANSWERS_FILE!r})"
+    )
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["casekit-answers"]
+    return cell
+
+
+def _sandbox_kernel_manager(scratch: Path, memory_mb: int):
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    specs = scratch.parent / "kernels"
+    kdir = specs / "casekit-sandbox"
+    kdir.mkdir(parents=True, exist_ok=True)
+    (kdir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    sys.executable, "-m", "casekit.course.sandbox", "--scratch", str(scratch),
+                    "--memory-mb", str(memory_mb), "-f", "{connection_file}",
+                ],
+                "display_name": "casekit grading sandbox",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    ksm = KernelSpecManager(kernel_dirs=[str(specs)])
+    return KernelManager(
+        kernel_name="casekit-sandbox", kernel_spec_manager=ksm,
+        transport="ipc", ip=str(scratch.parent / "kernel-ipc"),
+    )
+
+
+def _trusted_kernel_manager(workdir: Path):
+    from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name="casekit", transport="ipc", ip=str(workdir / "kernel-ipc"))
+
+
+class _NotebookTimeout(Exception):
+    pass
+
+
+def _execute(nb, km, cwd: Path, *, cell_timeout: int, notebook_timeout: int) -> str:
+    """Run ``nb`` with errors allowed; return 'ok', 'timeout' or 'kernel_died'."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    def alarm(signum, frame):
+        raise _NotebookTimeout
+
+    client = NotebookClient(
+        nb, km=km, timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+        startup_timeout=120, resources={"metadata": {"path": str(cwd)}},
+        record_timing=False, store_widget_state=False,
+    )
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(notebook_timeout)
+    try:
+        client.execute()
+        return "ok"
+    except _NotebookTimeout:
+        return "timeout"
+    except DeadKernelError:
+        return "kernel_died"
+    except RuntimeError as exc:  # e.g. kernel died during start-up
+        return "kernel_died" if "kernel" in str(exc).lower() else "kernel_died"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        try:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001  best effort: the kernel may already be gone
+            pass
+
+
+def _parameterize(nb, values: dict):
+    from papermill.parameterize import parameterize_notebook
+
+    P.use_readable_strings()
+    return parameterize_notebook(copy.deepcopy(nb), values, report_mode=False)
+
+
+def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict:
+    """Answers of the solution run with ``values`` (cached on disk by solution + values)."""
+    from casekit.course.build import read_notebook
+
+    raw = solution_path.read_bytes()
+    key = hashlib.sha256(raw + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
+    cached = cache_dir / f"{key.hexdigest()[:24]}.json"
+    if cached.exists():
+        return json.loads(cached.read_text(encoding="utf-8"))
+    nb = read_notebook(solution_path)
+    spec = A.exercise_spec(nb, str(solution_path))
+    run = _parameterize(nb, values)
+    run.cells.append(_dump_cell(spec))
+    with tempfile.TemporaryDirectory(prefix="casekit-solution-") as tmp:
+        work = Path(tmp)
+        status = _execute(run, _trusted_kernel_manager(work), work, cell_timeout=600,
+                          notebook_timeout=1800)
+        errors = [o for c in run.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        if status != "ok" or errors or not (work / ANSWERS_FILE).exists():
+            detail = errors[0].get("ename", "") + ": " + errors[0].get("evalue", "") if errors else status
+            raise CasekitError(f"{solution_path}: the solution failed with {values}: {detail}")
+        answers = json.loads((work / ANSWERS_FILE).read_text(encoding="utf-8"))
+    atomic_write_bytes(cached, json.dumps(answers, ensure_ascii=False, sort_keys=True).encode())
+    return answers
+
+
+# --- one submission ----------------------------------------------------------------------------
+
+
+@dataclass
+class GradeJob:
+    student_id: str
+    exercise_id: str
+    path: str
+    solution: str
+    cache_dir: str
+    cell_timeout: int = CELL_TIMEOUT_S
+    notebook_timeout: int = NOTEBOOK_TIMEOUT_S
+    memory_mb: int = MEMORY_MB
+
+
+def _read_submission(raw: bytes):
+    """(notebook or None, status or None)."""
+    import nbformat
+
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, "invalid_json"
+    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
+        return None, "not_a_notebook"
+    try:
+        nb = nbformat.reads(json.dumps(doc), as_version=4)
+    except Exception:  # noqa: BLE001  nbformat raises several types
+        return None, "not_a_notebook"
+    if not [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]:
+        return None, "empty"
+    return nb, None
+
+
+def grade_one(job: GradeJob) -> SubmissionResult:
+    """Grade one submission; never raises (every problem becomes a status)."""
+    from casekit.course.build import read_notebook
+
+    path = Path(job.path)
+    raw = path.read_bytes()
+    result = SubmissionResult(job.student_id, job.exercise_id, path.name,
+                              hashlib.sha256(raw).hexdigest(), "graded")
+    solution = read_notebook(Path(job.solution))
+    spec = A.exercise_spec(solution, job.solution)
+    blank = score_answers(spec, {}, {})
+    for q in blank:
+        q.status, q.feedback_zh = "not_run", "未能运行，未得分。"
+    nb, problem = _read_submission(raw)
+    if problem:
+        result.status, result.questions = problem, blank
+        return result
+    schema = P.schema_from_metadata(solution, job.solution)
+    values = P.student_parameters(schema, job.student_id, job.exercise_id)
+    try:
+        expected = expected_answers(Path(job.solution), values, Path(job.cache_dir))
+    except CasekitError as exc:
+        result.status, result.questions = "solution_failed", blank
+        result.notes.append(str(exc))
+        return result
+
+    index = P.parameters_cell_index(nb)
+    if index is None:
+        result.notes.append("parameters_cell_missing")
+    elif P.assigned_names(nb.cells[index].source) != values:
+        result.notes.append("parameters_changed")
+    public_expected = sum(
+        "public-check" in c.get("metadata", {}).get("tags", []) for c in solution.cells
+    )
+    public_found = sum("public-check" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+    if public_found < public_expected:
+        result.notes.append("public_checks_removed")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata["kernelspec"] = {"name": "casekit-sandbox", "language": "python",
+                                 "display_name": "casekit grading sandbox"}
+    run = _parameterize(nb, values)
+    run.cells.append(_dump_cell(spec))
+
+    with tempfile.TemporaryDirectory(prefix="casekit-grade-") as tmp:
+        scratch = Path(tmp) / "scratch"
+        scratch.mkdir()
+        shutil.copyfile(path, scratch / "submission.ipynb")
+        status = _execute(
+            run, _sandbox_kernel_manager(scratch, job.memory_mb), scratch,
+            cell_timeout=job.cell_timeout, notebook_timeout=job.notebook_timeout,
+        )
+        answers_file = scratch / ANSWERS_FILE
+        got = None
+        if answers_file.exists() and answers_file.stat().st_size < 5 * 2**20:
+            try:
+                got = json.loads(answers_file.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                got = None
+    timed_out_cells = sum(
+        1 for c in run.cells for o in c.get("outputs", [])
+        if o.get("output_type") == "error" and "Timeout" in o.get("ename", "")
+    )
+    if timed_out_cells:
+        result.notes.append(f"cell_timeouts={timed_out_cells}")
+    if status != "ok":
+        result.status = status
+    if not isinstance(got, dict):
+        if status == "ok":
+            result.status = "no_answers"
+        result.questions = blank
+        return result
+    result.questions = score_answers(spec, got, expected)
+    return result
+
+
+# --- the gradebook ---------------------------------------------------------------------------
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    student_id TEXT NOT NULL, exercise_id TEXT NOT NULL, file TEXT NOT NULL,
+    sha256 TEXT NOT NULL, status TEXT NOT NULL, notes TEXT NOT NULL,
+    score REAL NOT NULL, max_score REAL NOT NULL,
+    PRIMARY KEY (student_id, exercise_id));
+CREATE TABLE IF NOT EXISTS scores (
+    student_id TEXT NOT NULL, exercise_id TEXT NOT NULL, question_id TEXT NOT NULL,
+    title_zh TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL,
+    status TEXT NOT NULL, feedback_zh TEXT NOT NULL,
+    PRIMARY KEY (student_id, exercise_id, question_id));
+"""
+
+
+def record(gradebook: Path, results: Iterable[SubmissionResult]) -> None:
+    """Replace each (student, exercise)'s rows; one transaction per submission."""
+    gradebook.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(gradebook)
+    try:
+        con.executescript(SCHEMA)
+        for r in results:
+            with con:  # a transaction: all rows of this submission or none
+                con.execute("DELETE FROM scores WHERE student_id=? AND exercise_id=?",
+                            (r.student_id, r.exercise_id))
+                con.execute("DELETE FROM submissions WHERE student_id=? AND exercise_id=?",
+                            (r.student_id, r.exercise_id))
+                con.execute(
+                    "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?)",
+                    (r.student_id, r.exercise_id, r.file, r.sha256, r.status,
+                     ";".join(r.notes), r.score, r.max_score),
+                )
+                con.executemany(
+                    "INSERT INTO scores VALUES (?,?,?,?,?,?,?,?)",
+                    [(r.student_id, r.exercise_id, q.question_id, q.title_zh, q.score,
+                      q.max_score, q.status, q.feedback_zh) for q in r.questions],
+                )
+    finally:
+        con.close()
+
+
+def read_gradebook(gradebook: Path):
+    import pandas as pd
+
+    con = sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True)
+    try:
+        subs = pd.read_sql("SELECT * FROM submissions ORDER BY student_id, exercise_id", con)
+        scores = pd.read_sql(
+            "SELECT * FROM scores ORDER BY student_id, exercise_id, question_id", con
+        )
+    finally:
+        con.close()
+    return subs, scores
+
+
+def export_csv(gradebook: Path, target: Path, names: dict[str, str] | None = None) -> None:
+    """One row per student, one column per exercise, and the total (UTF-8 with BOM)."""
+    subs, _ = read_gradebook(gradebook)
+    names = names or {}
+    exercises = sorted(subs["exercise_id"].unique())
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["学号 student_id", "姓名 name", *exercises, "总分 total", "满分 max"])
+    for student, rows in subs.groupby("student_id", sort=True):
+        by_ex = dict(zip(rows["exercise_id"], rows["score"], strict=True))
+        writer.writerow([
+            student, names.get(student, ""),
+            *[f"{by_ex[e]:g}" if e in by_ex else "" for e in exercises],
+            f"{rows['score'].sum():g}", f"{rows['max_score'].sum():g}",
+        ])
+    atomic_write_bytes(target, buf.getvalue().encode("utf-8-sig"))
+
+
+_STATUS_ZH = {
+    "correct": "✓ 正确", "incorrect": "✗ 不正确", "unanswered": "… 未作答",
+    "needs_review": "✎ 待老师评阅", "not_run": "— 未运行",
+    "graded": "已评分", "invalid_json": "文件不是有效的 JSON", "not_a_notebook": "不是 Jupyter 笔记本",
+    "empty": "笔记本是空的", "kernel_died": "运行时内核崩溃", "timeout": "运行超时",
+    "no_answers": "未能读取答案", "solution_failed": "参考答案运行失败（请联系老师）",
+    "unknown_exercise": "未知练习",
+}
+_NOTES_ZH = {
+    "parameters_cell_missing": "找不到 parameters 单元格，已按你的个人参数运行。",
+    "parameters_changed": "parameters 单元格被修改过，已按你的个人参数重新运行。",
+    "public_checks_removed": "部分自检单元格被删除或修改（不影响评分）。",
+    "duplicate": "同一练习提交了多份，只评了最新的一份。",
+}
+
+
+def feedback_html(student_id: str, name: str, results: Sequence[SubmissionResult]) -> str:
+    """Per-student feedback: scores, statuses and hints; never checks or expected values."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>{e(student_id)} 练习反馈</title><style>",
+        "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','PingFang SC',"
+        "'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;max-width:56rem;margin:2rem auto;"
+        "padding:0 1rem;color:#222}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
+        "td,th{border:1px solid #ddd;padding:.4rem .6rem;text-align:left}th{background:#f6f6f6}"
+        ".ok{color:#1a7f37}.bad{color:#c62828}</style></head><body>",
+        f"<h1>练习反馈 · Feedback</h1><p>学号 {e(student_id)} {e(name)}</p>",
+    ]
+    for r in results:
+        parts.append(
+            f"<h2>{e(r.exercise_id)} — {r.score:g} / {r.max_score:g} 分</h2>"
+            f"<p>状态：{e(_STATUS_ZH.get(r.status, r.status))}</p>"
+        )
+        for note in r.notes:
+            key = note.split("=")[0]
+            text = _NOTES_ZH.get(key, "有单元格运行超时，已中断。" if key == "cell_timeouts" else note)
+            parts.append(f"<p>注意：{e(text)}</p>")
+        parts.append("<table><tr><th>题目</th><th>得分</th><th>结果</th><th>反馈与提示</th></tr>")
+        for q in r.questions:
+            css = "ok" if q.status == "correct" else "bad" if q.status == "incorrect" else ""
+            parts.append(
+                f"<tr><td>{e(q.question_id)} {e(q.title_zh)}</td><td>{q.score:g} / {q.max_score:g}</td>"
+                f"<td class='{css}'>{e(_STATUS_ZH.get(q.status, q.status))}</td>"
+                f"<td>{e(q.feedback_zh)}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+# --- the batch -----------------------------------------------------------------------------
+
+
+def find_submissions(
+    submissions_dir: Path, solutions_dir: Path
+) -> tuple[list[GradeJob], list[SubmissionResult]]:
+    """Jobs for the newest submission per (student, exercise); statuses for the rest."""
+    solutions = {p.stem: p for p in A.solutions_in(solutions_dir)}
+    candidates: dict[tuple[str, str], list[Path]] = defaultdict(list)
+    skipped: list[SubmissionResult] = []
+    for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
+        for path in sorted(student_dir.glob("*.ipynb")):
+            match = re.match(r"^(\d\d_[a-z0-9_]+)", path.stem)
+            exercise = match.group(1) if match else ""
+            if exercise not in solutions:
+                skipped.append(SubmissionResult(student_dir.name, path.stem, path.name,
+                                                hashlib.sha256(path.read_bytes()).hexdigest(),
+                                                "unknown_exercise"))
+                continue
+            candidates[(student_dir.name, exercise)].append(path)
+    jobs = []
+    for (student, exercise), paths in sorted(candidates.items()):
+        newest = max(paths, key=lambda p: (p.stat().st_mtime_ns, p.name))
+        job = GradeJob(student, exercise, str(newest), str(solutions[exercise]), "")
+        jobs.append(job)
+        for other in paths:
+            if other != newest:
+                skipped.append(SubmissionResult(student, exercise + "#dup:" + other.name,
+                                                other.name, hashlib.sha256(other.read_bytes()).hexdigest(),
+                                                "duplicate_ignored"))
+    return jobs, skipped
+
+
+def grade(
+    submissions_dir: Path,
+    *,
+    solutions_dir: Path,
+    out_dir: Path,
+    jobs: int | None = None,
+    names: dict[str, str] | None = None,
+    cell_timeout: int = CELL_TIMEOUT_S,
+    notebook_timeout: int = NOTEBOOK_TIMEOUT_S,
+    memory_mb: int = MEMORY_MB,
+    progress: bool = True,
+) -> list[SubmissionResult]:
+    """Grade every submission; write gradebook.sqlite, feedback/*.html and grades.csv."""
+    from tqdm import tqdm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache = out_dir / ".expected-cache"
+    cache.mkdir(exist_ok=True)
+    todo, skipped = find_submissions(submissions_dir, solutions_dir)
+    for job in todo:
+        job.cache_dir = str(cache)
+        job.cell_timeout, job.notebook_timeout, job.memory_mb = cell_timeout, notebook_timeout, memory_mb
+    dup_students = {(r.student_id, r.exercise_id.split("#dup:")[0]) for r in skipped
+                    if r.status == "duplicate_ignored"}
+    results: list[SubmissionResult] = []
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    bar = tqdm(total=len(todo), desc="casekit grade", unit="nb", disable=not progress)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(grade_one, job): job for job in todo}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                res = future.result()
+            except Exception as exc:  # noqa: BLE001  a worker crash must not stop the batch
+                res = SubmissionResult(job.student_id, job.exercise_id, Path(job.path).name, "",
+                                       "kernel_died", [f"grader error: {type(exc).__name__}"])
+            if (res.student_id, res.exercise_id) in dup_students:
+                res.notes.append("duplicate")
+            results.append(res)
+            bar.set_postfix_str(f"{res.student_id}/{res.exercise_id}: {res.status}")
+            bar.update()
+    bar.close()
+    results.sort(key=lambda r: (r.student_id, r.exercise_id))
+    record(out_dir / "gradebook.sqlite", results)
+    by_student: dict[str, list[SubmissionResult]] = defaultdict(list)
+    for r in results:
+        by_student[r.student_id].append(r)
+    for student, rows in by_student.items():
+        text = feedback_html(student, (names or {}).get(student, ""), rows)
+        atomic_write_bytes(out_dir / "feedback" / f"{student}.html", text.encode("utf-8"))
+    export_csv(out_dir / "gradebook.sqlite", out_dir / "grades.csv", names)
+    return results + skipped
+
+
+def result_dict(result: SubmissionResult) -> dict:
+    d = asdict(result)
+    d["score"], d["max_score"] = result.score, result.max_score
+    return d
