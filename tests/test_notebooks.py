@@ -101,7 +101,8 @@ def test_simulated_data_is_labelled(path):
 
 # --- facts typed in prose agree with the fact tables ----------------------------------------
 
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(万|亿)?")
+# Digits not glued to Latin letters, digits or a dot; Chinese text may touch them (超过38万).
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(万|亿)?")
 
 
 @cache

@@ -34,13 +34,13 @@ BAD = "✗"
 TODO = "…"
 
 
-def _report(qid: str, ok: bool | None, message: str, hint: str = "") -> bool | None:
+def _report(qid: str, ok: bool | None, message: str, hint: str = "") -> None:
+    # Prints only: returning the verdict would echo True/False under the line in a notebook.
     mark = TODO if ok is None else (OK if ok else BAD)
     line = f"{mark} {qid}：{message}"
     if hint and ok is not True:
         line += f" 提示 / hint：{hint}"
     print(line)
-    return ok
 
 
 def _unanswered(qid: str, value: Any, hint: str) -> bool:
@@ -58,7 +58,7 @@ def check_number(
     maximum: float | None = None,
     integer: bool = False,
     hint: str = "",
-) -> bool | None:
+) -> None:
     """Check that an answer is a finite number within a plausible range."""
     if _unanswered(qid, value, hint):
         return None
@@ -84,7 +84,7 @@ def check_number(
     return _report(qid, True, "格式正确（数值在合理范围内）。是否正确将在评分时核对。")
 
 
-def check_choice(qid: str, value: Any, options: Iterable[str], *, hint: str = "") -> bool | None:
+def check_choice(qid: str, value: Any, options: Iterable[str], *, hint: str = "") -> None:
     """Check that an answer is one of the offered options (e.g. "A", "B", "C")."""
     if _unanswered(qid, value, hint):
         return None
@@ -103,7 +103,7 @@ def check_items(
     allowed: Iterable[Any] | None = None,
     size: int | None = None,
     hint: str = "",
-) -> bool | None:
+) -> None:
     """Check a list/set answer: its length and that every item is an allowed value."""
     if _unanswered(qid, value, hint):
         return None
@@ -120,7 +120,7 @@ def check_items(
     return _report(qid, True, "格式正确。是否正确将在评分时核对。")
 
 
-def check_text(qid: str, value: Any, *, min_chars: int = 20, hint: str = "") -> bool | None:
+def check_text(qid: str, value: Any, *, min_chars: int = 20, hint: str = "") -> None:
     """Check a short written interpretation: a string of at least ``min_chars`` characters."""
     if _unanswered(qid, value, hint):
         return None

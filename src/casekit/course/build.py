@@ -166,6 +166,8 @@ def normalize(nb, key: str | None):
         nb.metadata.setdefault("casekit", {})["build_key"] = key
     widget_ids: dict[str, str] = {}
     for index, cell in enumerate(nb.cells):
+        if cell.get("outputs"):
+            cell["outputs"] = _coalesce_streams(cell["outputs"])
         for name in _VOLATILE_CELL_METADATA:
             cell.metadata.pop(name, None)
         cell.pop("id", None)
@@ -178,6 +180,23 @@ def normalize(nb, key: str | None):
                 widget_ids.setdefault(old, str(uuid.uuid5(uuid.NAMESPACE_URL, seed)))
                 view["model_id"] = widget_ids[old]
     return nb
+
+
+def _coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout (or stderr) outputs: how a print is split depends on timing."""
+    merged: list = []
+    for output in outputs:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and output.get("output_type") == "stream"
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == output.get("name")
+        ):
+            prev["text"] = "".join(prev["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
 
 
 # --- execution --------------------------------------------------------------------------------

@@ -55,7 +55,8 @@ ANSWERS_FILE = "answers.json"
 # Submission statuses (one per notebook) and question statuses (one per question).
 SUBMISSION_STATUSES = (
     "graded", "invalid_json", "not_a_notebook", "empty", "unknown_exercise",
-    "kernel_died", "timeout", "no_answers", "duplicate_ignored",
+    "kernel_died", "timeout", "no_answers", "duplicate_ignored", "solution_failed",
+    "grader_error",
 )
 QUESTION_STATUSES = ("correct", "incorrect", "unanswered", "needs_review", "not_run")
 
@@ -160,7 +161,7 @@ def _dump_cell(spec: dict):
     return cell
 
 
-def _sandbox_kernel_manager(scratch: Path, memory_mb: int):
+def _sandbox_kernel_manager(scratch: Path, memory_mb: int, cell_timeout: int = CELL_TIMEOUT_S):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
@@ -172,7 +173,8 @@ def _sandbox_kernel_manager(scratch: Path, memory_mb: int):
             {
                 "argv": [
                     sys.executable, "-m", "casekit.course.sandbox", "--scratch", str(scratch),
-                    "--memory-mb", str(memory_mb), "-f", "{connection_file}",
+                    "--memory-mb", str(memory_mb), "--cell-timeout", str(cell_timeout),
+                    "-f", "{connection_file}",
                 ],
                 "display_name": "casekit grading sandbox",
                 "language": "python",
@@ -205,8 +207,10 @@ def _execute(nb, km, cwd: Path, *, cell_timeout: int, notebook_timeout: int) -> 
     def alarm(signum, frame):
         raise _NotebookTimeout
 
+    # Cells are stopped inside the kernel (sandbox watchdog); nbclient's own timeout is a
+    # backstop, and the notebook deadline below catches anything else.
     client = NotebookClient(
-        nb, km=km, timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+        nb, km=km, timeout=cell_timeout + 30, allow_errors=True,
         startup_timeout=120, resources={"metadata": {"path": str(cwd)}},
         record_timing=False, store_widget_state=False,
     )
@@ -235,7 +239,11 @@ def _parameterize(nb, values: dict):
     from papermill.parameterize import parameterize_notebook
 
     P.use_readable_strings()
-    return parameterize_notebook(copy.deepcopy(nb), values, report_mode=False)
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # papermill expects every cell to carry a tags list
+        cell.metadata["tags"] = list(cell.metadata.get("tags", []))
+    nb.metadata.setdefault("papermill", {})
+    return parameterize_notebook(nb, values, report_mode=False)
 
 
 def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict:
@@ -348,7 +356,7 @@ def grade_one(job: GradeJob) -> SubmissionResult:
         scratch.mkdir()
         shutil.copyfile(path, scratch / "submission.ipynb")
         status = _execute(
-            run, _sandbox_kernel_manager(scratch, job.memory_mb), scratch,
+            run, _sandbox_kernel_manager(scratch, job.memory_mb, job.cell_timeout), scratch,
             cell_timeout=job.cell_timeout, notebook_timeout=job.notebook_timeout,
         )
         answers_file = scratch / ANSWERS_FILE
@@ -360,7 +368,7 @@ def grade_one(job: GradeJob) -> SubmissionResult:
                 got = None
     timed_out_cells = sum(
         1 for c in run.cells for o in c.get("outputs", [])
-        if o.get("output_type") == "error" and "Timeout" in o.get("ename", "")
+        if o.get("output_type") == "error" and o.get("ename") == "CellTimeout"
     )
     if timed_out_cells:
         result.notes.append(f"cell_timeouts={timed_out_cells}")
@@ -568,7 +576,7 @@ def grade(
                 res = future.result()
             except Exception as exc:  # noqa: BLE001  a worker crash must not stop the batch
                 res = SubmissionResult(job.student_id, job.exercise_id, Path(job.path).name, "",
-                                       "kernel_died", [f"grader error: {type(exc).__name__}"])
+                                       "grader_error", [f"{type(exc).__name__}: {exc}"])
             if (res.student_id, res.exercise_id) in dup_students:
                 res.notes.append("duplicate")
             results.append(res)

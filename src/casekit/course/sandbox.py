@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--memory-mb", type=int, default=1024)
+    parser.add_argument("--cell-timeout", type=int, default=60)
     args, kernel_args = parser.parse_known_args(argv)
     scratch = os.path.realpath(args.scratch)
     for var, sub in {
@@ -209,8 +210,28 @@ def main(argv: list[str] | None = None) -> None:
     app.initialize(kernel_args)
     sys.stdout = _CappedStream(sys.stdout)
     sys.stderr = _CappedStream(sys.stderr)
+    _cell_watchdog(app.shell, args.cell_timeout)
     install_guard(scratch, read_roots)
     app.start()
+
+
+class CellTimeout(Exception):
+    """Raised inside a cell that ran longer than the grader allows."""
+
+
+def _cell_watchdog(shell, seconds: int) -> None:
+    """Interrupt any cell after ``seconds`` with CellTimeout (SIGALRM between bytecodes).
+
+    Long native calls are not interrupted; the grader's per-notebook timeout covers those.
+    """
+    import signal
+
+    def on_alarm(signum, frame):
+        raise CellTimeout(f"cell ran longer than {seconds} s and was stopped by the grader")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    shell.events.register("pre_run_cell", lambda info: signal.alarm(seconds))
+    shell.events.register("post_run_cell", lambda result: signal.alarm(0))
 
 
 if __name__ == "__main__":
