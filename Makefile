@@ -22,10 +22,12 @@ venv: $(STAMP)
 
 course: $(STAMP)
 	$(BIN)/casekit data check
-	$(BIN)/casekit build $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/casekit build notebooks solutions $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/casekit assign
 	@echo
-	@echo "Done. Executed notebooks: notebooks/   datasets: datasets/ (see datasets/catalog.yaml)"
-	@echo "Open them in JupyterLab with the course kernel 'Python (casekit 课程)':  make lab"
+	@echo "Done. Executed curriculum: notebooks/   solutions: solutions/   student exercises: exercises/"
+	@echo "Datasets: datasets/ (described in datasets/catalog.yaml). Trainer notes: instructor/"
+	@echo "Open JupyterLab with the course kernel 'Python (casekit 课程)':  make lab"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadscope
@@ -36,6 +38,9 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_generators.py
+	$(BIN)/python benchmarks/bench_library.py
+	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_grade.py --n 20
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

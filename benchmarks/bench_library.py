@@ -23,6 +23,19 @@ def timed(fn):
     return time.perf_counter() - t0, out
 
 
+def cases(events):
+    buys = events[events["behavior_type"] == "buy"]
+    return {
+        "funnel stage_counts (user)": lambda: funnel.stage_counts(events),
+        "funnel stage_counts (event)": lambda: funnel.stage_counts(events, unit="event"),
+        "funnel by day (user)": lambda: funnel.stage_counts(events, by="day"),
+        "aipl_states": lambda: audience.aipl_states(events),
+        "rfm_scores (buy events)": lambda: audience.rfm_scores(
+            buys, events["timestamp"].max(), amount_col=None
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
@@ -33,21 +46,9 @@ def main() -> None:
         gen_s, events = timed(lambda n=n_users: generators.event_log(n_users=n, seed=1))
         rows = len(events)
         print(f"{rows:>11,d} {'generate event_log':28s} {gen_s:8.2f} {rows / gen_s:12,.0f}")
-        cases = {
-            "funnel stage_counts (user)": lambda: funnel.stage_counts(events),
-            "funnel stage_counts (event)": lambda: funnel.stage_counts(events, unit="event"),
-            "funnel by day (user)": lambda: funnel.stage_counts(events, by="day"),
-            "aipl_states": lambda: audience.aipl_states(events),
-            "rfm_scores (buy events)": lambda: audience.rfm_scores(
-                events[events["behavior_type"] == "buy"],
-                events["timestamp"].max(),
-                amount_col=None,
-            ),
-        }
-        for label, fn in cases.items():
+        for label, fn in cases(events).items():
             secs, _ = timed(fn)
             print(f"{rows:>11,d} {label:28s} {secs:8.2f} {rows / secs:12,.0f}")
-        del events
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak_mb:,.0f} MB")
 

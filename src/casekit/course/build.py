@@ -72,14 +72,15 @@ class BuildReport:
 def read_notebook(path: Path):
     """Read a notebook, turning a malformed file into a ``NotebookError`` naming it."""
     import nbformat
+    from nbformat.reader import NotJSONError
 
     try:
         with path.open(encoding="utf-8") as fh:
             nb = nbformat.read(fh, as_version=4)
     except FileNotFoundError:
         raise
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise NotebookError(f"{path}: not a valid notebook file (JSON error: {exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, NotJSONError) as exc:
+        raise NotebookError(f"{path}: not a valid notebook file (not JSON: {exc})") from None
     except Exception as exc:  # nbformat raises several types for malformed notebooks
         raise NotebookError(f"{path}: not a valid Jupyter notebook ({exc})") from None
     if not isinstance(nb.get("cells"), list):
@@ -233,13 +234,12 @@ def execute_to(
     timeout_s: int = CELL_TIMEOUT_S,
 ) -> None:
     """Execute ``source`` with papermill and write the normalised result atomically to ``target``."""
-    import casekit  # noqa: F401  (skips jsonschema's slow optional import, see casekit/__init__)
     import nbformat
     import papermill as pm
 
-    from casekit.data.schema import atomic_write_bytes
-
+    import casekit  # noqa: F401  (skips jsonschema's slow optional import, see casekit/__init__)
     from casekit.course import params as P
+    from casekit.data.schema import atomic_write_bytes
 
     os.environ["PYTHONHASHSEED"] = "0"
     nb = read_notebook(source)

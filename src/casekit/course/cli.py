@@ -104,7 +104,7 @@ def run(notebook: Path, output: Path, params: tuple[tuple[str, str], ...]) -> No
         execute_to(notebook, output, key=None, parameters=dict(params))
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001  report the failing cell, not a traceback
+    except Exception as exc:
         raise click.ClickException(_describe_failure(notebook, exc)) from None
     click.echo(f"wrote {output}")
 

@@ -206,7 +206,7 @@ def student_parameters(
         elif spec.type == "float":
             lo, hi = float(spec.min), float(spec.max)
             step = float(spec.step or (hi - lo) / 100)
-            n = int(round((hi - lo) / step))
+            n = round((hi - lo) / step)
             values[name] = round(lo + int(u * (n + 1)) * step, 10)
         elif spec.type == "bool":
             values[name] = u >= 0.5

@@ -200,10 +200,11 @@ def main(argv: list[str] | None = None) -> None:
     limit = args.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     # Load what kernels and the course need before the guard, so imports work as usual.
-    import casekit  # noqa: F401
-    import casekit.data  # noqa: F401
-    import casekit.exercise  # noqa: F401
     from ipykernel.kernelapp import IPKernelApp
+
+    import casekit
+    import casekit.data
+    import casekit.exercise  # noqa: F401
 
     read_roots = _read_roots(scratch)
     app = IPKernelApp.instance()
