@@ -64,3 +64,34 @@ def test_installed_wheel_loads_every_dataset_outside_the_repo(wheel: Path, tmp_p
                          cwd=tmp_path)
     n_datasets, n_rows = map(int, out.stdout.split())
     assert n_datasets >= 25 and n_rows > 400_000
+
+
+def test_an_exercise_runs_on_the_installed_wheel(wheel: Path, tmp_path: Path):
+    """The unanswered exercise's code, run by an interpreter that only has the wheel's casekit."""
+    import nbformat
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
+         "--target", site, str(wheel)],
+        check=True, capture_output=True, text=True,
+    )
+    exercise = nbformat.read(ROOT / "exercises" / "04_paid_traffic.ipynb", as_version=4)
+    script = "\n\n".join(
+        c.source for c in exercise.cells if c.cell_type == "code" and not c.source.startswith("%")
+    )
+    script = (
+        "import casekit, pathlib\n"
+        f"assert not str(pathlib.Path(casekit.__file__)).startswith({str(ROOT)!r})\n" + script
+    )
+    (tmp_path / "exercise.py").write_text(script, encoding="utf-8")
+    out = subprocess.run([str(py), "exercise.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "尚未作答" in out.stdout
