@@ -24,9 +24,11 @@ course: $(STAMP)
 	$(BIN)/casekit data check
 	$(BIN)/casekit build notebooks solutions $(if $(JOBS),--jobs $(JOBS))
 	$(BIN)/casekit assign
+	$(BIN)/casekit site
 	@echo
 	@echo "Done. Executed curriculum: notebooks/   solutions: solutions/   student exercises: exercises/"
 	@echo "Datasets: datasets/ (described in datasets/catalog.yaml). Trainer notes: instructor/"
+	@echo "Course website (offline, no server needed): open site/index.html in a browser"
 	@echo "Open JupyterLab with the course kernel 'Python (casekit 课程)':  make lab"
 
 test: $(STAMP)

@@ -1,4 +1,5 @@
-"""The ``casekit`` command line: ``casekit kernel``, ``casekit data …``, ``casekit build``."""
+"""The ``casekit`` command line: ``kernel``, ``data …``, ``build``, ``run``, ``assign``,
+``grade`` and ``site``."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def data_check() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Notebooks run in parallel (default: number of cores).")
-@click.option("--force", is_flag=True, help="Re-run notebooks even when their build key is unchanged.")
+@click.option("--force", is_flag=True,
+              help="Re-run notebooks even when their build key is unchanged.")
 @click.option("--check", is_flag=True,
               help="Execute afresh and fail if a committed notebook differs (CI drift check).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -83,8 +85,8 @@ def build(paths: tuple[Path, ...], jobs: int | None, force: bool, check: bool, q
     report = run_build(targets, jobs=jobs, force=force, check=check, progress=not quiet)
     for result in report.results:
         if result.message:
-            click.echo(("FAILED " if result.status in ("failed", "differs") else "") + result.message,
-                       err=True)
+            prefix = "FAILED " if result.status in ("failed", "differs") else ""
+            click.echo(prefix + result.message, err=True)
     click.echo(f"casekit build{' --check' if check else ''}: {report.summary()}")
     if not report.ok:
         sys.exit(1)
@@ -174,6 +176,53 @@ def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jo
     click.echo("graded: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     click.echo(f"gradebook: {out / 'gradebook.sqlite'}  csv: {out / 'grades.csv'}  "
                f"feedback: {out / 'feedback'}/")
+
+
+@main.command()
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="Project folder holding notebooks/, solutions/ and instructor/notes.yaml.")
+@click.option("--check", is_flag=True, help="Fail if instructor/workshop.md is stale (CI).")
+def guide(root: Path, check: bool) -> None:
+    """Write instructor/workshop.md: agendas, objectives, discussion notes, common mistakes."""
+    from casekit.course import guide as G
+    from casekit.errors import CasekitError
+
+    target = root / G.GUIDE_PATH
+    try:
+        if check:
+            fresh = G.workshop_guide(root).encode("utf-8")
+            if not target.exists() or target.read_bytes() != fresh:
+                raise click.ClickException(f"{target} is stale; run `casekit guide`")
+            click.echo(f"{target} is up to date")
+            return
+        G.write_guide(root)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {target}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="Folder of the site (replaced whole on success).")
+@click.option("--notebooks", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("notebooks"), show_default=True)
+@click.option("--exercises", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("exercises"), show_default=True)
+@click.option("--instructor", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("instructor"), show_default=True)
+def site(out: Path, notebooks: Path, exercises: Path, instructor: Path) -> None:
+    """Build the offline static course site from the executed notebooks (open OUT/index.html)."""
+    from casekit.course.site import build_site
+    from casekit.errors import CasekitError
+
+    try:
+        report = build_site(out, notebooks_dir=notebooks, exercises_dir=exercises,
+                            instructor_dir=instructor)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"site: {report.summary()}")
+    click.echo(f"open {out / 'index.html'} in a browser (works offline, from disk)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -79,6 +79,12 @@ def _check_entry(path: Path, name: str, entry: dict[str, Any]) -> None:
             )
         if col["type"] == "category" and not col.get("allowed"):
             raise ValueError(f"{where}, category column {col['name']!r} lists no 'allowed' values")
+        extra = set(col["description"]) - {"zh", "en"}
+        if extra:
+            raise ValueError(
+                f"{where}, column {col['name']!r}: description has unexpected keys "
+                f"{sorted(map(str, extra))}; quote texts that contain commas"
+            )
         for lang in ("zh", "en"):
             if not col["description"].get(lang):
                 raise ValueError(f"{where}, column {col['name']!r} lacks description.{lang}")
