@@ -27,15 +27,8 @@ def wheel(tmp_path_factory) -> Path:
     return whl
 
 
-def test_wheel_carries_the_datasets_and_catalogue(wheel: Path):
-    names = set(zipfile.ZipFile(wheel).namelist())
-    assert "casekit/_datasets/catalog.yaml" in names
-    assert "casekit/_datasets/synthetic/events_618.parquet" in names
-    assert "casekit/_datasets/facts/flagship_stages.csv" in names
-    assert not any("catalog.d/" in n for n in names), "merge catalogue fragments before release"
-
-
-def test_installed_wheel_loads_every_dataset_outside_the_repo(wheel: Path, tmp_path: Path):
+def _venv_with_wheel(wheel: Path, tmp_path: Path) -> Path:
+    """A fresh venv whose casekit comes only from the wheel; returns its python."""
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
@@ -51,6 +44,19 @@ def test_installed_wheel_loads_every_dataset_outside_the_repo(wheel: Path, tmp_p
          "--target", site, str(wheel)],
         check=True, capture_output=True, text=True,
     )
+    return py
+
+
+def test_wheel_carries_the_datasets_and_catalogue(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "casekit/_datasets/catalog.yaml" in names
+    assert "casekit/_datasets/synthetic/events_618.parquet" in names
+    assert "casekit/_datasets/facts/flagship_stages.csv" in names
+    assert not any("catalog.d/" in n for n in names), "merge catalogue fragments before release"
+
+
+def test_installed_wheel_loads_every_dataset_outside_the_repo(wheel: Path, tmp_path: Path):
+    py = _venv_with_wheel(wheel, tmp_path)
     code = (
         "import casekit, casekit.data as d, pathlib\n"
         "root = pathlib.Path(casekit.__file__).parent\n"
@@ -70,19 +76,7 @@ def test_an_exercise_runs_on_the_installed_wheel(wheel: Path, tmp_path: Path):
     """The unanswered exercise's code, run by an interpreter that only has the wheel's casekit."""
     import nbformat
 
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    py = env_dir / "bin" / "python"
-    site = subprocess.run(
-        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
-    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
-         "--target", site, str(wheel)],
-        check=True, capture_output=True, text=True,
-    )
+    py = _venv_with_wheel(wheel, tmp_path)
     exercise = nbformat.read(ROOT / "exercises" / "04_paid_traffic.ipynb", as_version=4)
     script = "\n\n".join(
         c.source for c in exercise.cells if c.cell_type == "code" and not c.source.startswith("%")
