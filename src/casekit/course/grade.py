@@ -38,7 +38,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +52,6 @@ NOTEBOOK_TIMEOUT_S = 300
 MEMORY_MB = 1024
 ANSWERS_FILE = "answers.json"
 
-# Submission statuses (one per notebook) and question statuses (one per question).
-SUBMISSION_STATUSES = (
-    "graded", "invalid_json", "not_a_notebook", "empty", "unknown_exercise",
-    "kernel_died", "timeout", "no_answers", "duplicate_ignored", "solution_failed",
-    "grader_error",
-)
-QUESTION_STATUSES = ("correct", "incorrect", "unanswered", "needs_review", "not_run")
 
 
 @dataclass
@@ -594,8 +587,3 @@ def grade(
     export_csv(out_dir / "gradebook.sqlite", out_dir / "grades.csv", names)
     return results + skipped
 
-
-def result_dict(result: SubmissionResult) -> dict:
-    d = asdict(result)
-    d["score"], d["max_score"] = result.score, result.max_score
-    return d
