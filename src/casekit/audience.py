@@ -34,6 +34,7 @@ from casekit._checks import (
     to_shanghai,
 )
 from casekit.campaign import _calendar, _date_column, _to_date, phase_of
+from casekit.data import engine
 from casekit.errors import (
     BadParameterError,
     EmptyDataError,
@@ -47,6 +48,7 @@ __all__ = [
     "RFM_SEGMENTS",
     "ClvEstimate",
     "FanGrowth",
+    "Overview",
     "RepurchaseRate",
     "aipl_states",
     "aipl_summary",
@@ -54,6 +56,7 @@ __all__ = [
     "cohort_retention",
     "customer_types",
     "fan_growth",
+    "overview",
     "repurchase_rate",
     "rfm_scores",
     "simple_clv",
@@ -178,64 +181,203 @@ def _up_to(orders: pd.DataFrame, as_of: pd.Timestamp, what: str) -> pd.DataFrame
     return kept
 
 
+def _order_relation(
+    data: Any,
+    *,
+    user_col: str,
+    time_col: str,
+    amount_col: str | None,
+    what: str = "the orders",
+) -> engine.Relation:
+    """Orders as an engine relation: ``buy`` rows (b = 3), ``ts``, optionally ``amount``.
+
+    An event log (a DataFrame with ``behavior_type``, or a log on disk) keeps all its events;
+    the SQL of each analysis picks the ``buy`` ones. Every other row of an order table is
+    one order.
+    """
+    if engine.is_source(data):
+        if amount_col is not None:
+            _missing(
+                amount_col,
+                pd.DataFrame(columns=list(EVENT_ZH)),
+                what="a UserBehavior log on disk",
+                zh="金额",
+                hint="Tianchi logs carry no prices: pass amount_col=None to count orders.",
+            )
+        return engine.relation(data, what=what)
+    df = require_frame(data, what)
+    if "behavior_type" in df.columns:
+        renamed = df.rename(columns={user_col: "user_id", time_col: "timestamp"})
+        log = event_log(renamed, what=what)
+        buys = (log["behavior_type"] == "buy").to_numpy()
+        if not buys.any():
+            raise EmptyDataError(
+                f"{what} has no 'buy' events (购买), so there are no orders to analyse"
+            )
+        amount = None
+        if amount_col is not None:
+            if amount_col not in df.columns:
+                _missing(
+                    amount_col,
+                    df,
+                    what=what,
+                    zh="金额",
+                    hint="Pass amount_col=None to count orders instead of summing money.",
+                )
+            amount = np.zeros(len(df))
+            amount[buys] = require_numeric_column(
+                df.loc[buys], amount_col, zh="金额", what=what
+            ).to_numpy()
+        return engine._frame_relation(
+            log["user_id"],
+            log["behavior_type"].cat.codes.to_numpy(),
+            engine._unix_seconds(log["timestamp"]),
+            {},
+            amount,
+            what,
+        )
+    require_columns(df, (user_col, time_col), what=what, zh={user_col: "用户ID"})
+    if df[user_col].isna().any():
+        raise SchemaViolationError(
+            f"column {user_col!r} (用户ID) of {what} has missing values; drop those rows",
+            column=user_col,
+        )
+    times = _times(df[time_col], time_col, what=what)
+    amount = None
+    if amount_col is not None:
+        if amount_col not in df.columns:
+            _missing(
+                amount_col,
+                df,
+                what=what,
+                zh="金额",
+                hint="Pass amount_col=None to count orders instead of summing money.",
+            )
+        amount = require_numeric_column(df, amount_col, zh="金额", what=what).to_numpy()
+    return engine.order_relation(df[user_col], times, amount, what)
+
+
+def _days_e() -> str:
+    """The relation with its Beijing day number ``d``."""
+    return f"(SELECT *, {engine.day_sql('ts')} AS d FROM {{events}}) AS e"
+
+
+def _buy_days(rel: engine.Relation, what: str) -> pd.DataFrame:
+    """Distinct (user, Beijing day) pairs with a purchase: ``user`` codes and ``day``."""
+    result = rel.query(
+        f"SELECT user_id, d FROM {_days_e()} WHERE b = 3 GROUP BY user_id, d ORDER BY user_id, d"
+    )
+    if result.empty:
+        raise EmptyDataError(f"{what} has no 'buy' events (购买), so there are no orders")
+    return pd.DataFrame(
+        {
+            "user": result["user_id"].to_numpy().astype("int64"),
+            "day": engine.days_to_datetimes(result["d"].to_numpy()),
+        }
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # AIPL
 # ---------------------------------------------------------------------------------------------
 
 
+def aipl_aggregates(start: int, end: int, prefix: str = "") -> dict[str, str]:
+    """Per-user SQL aggregates of the AIPL window ``start..end`` (Beijing day numbers).
+
+    Over a relation with ``b`` and day number ``d``; ``buy_days`` counts distinct days with
+    a ``buy`` (a 64-bit day mask for windows up to 62 days, else COUNT DISTINCT).
+    """
+    inside = f"d BETWEEN {start} AND {end}"
+    aggs = {
+        f"{prefix}{name}": f"sum(CASE WHEN b = {code} AND {inside} THEN 1 ELSE 0 END)"
+        for code, name in enumerate(("pv", "cart", "fav", "buy"))
+    }
+    if end - start < 62:
+        day_bit = f"CAST(pow(2, d - {start}) AS BIGINT)"
+        buy_days = f"bit_count(bit_or(CASE WHEN b = 3 AND {inside} THEN {day_bit} ELSE 0 END))"
+    else:
+        buy_days = f"count(DISTINCT CASE WHEN b = 3 AND {inside} THEN d END)"
+    aggs[f"{prefix}buy_days"] = buy_days
+    return aggs
+
+
+def _aipl_window(as_of: pd.Timestamp, lookback: int) -> tuple[int, int]:
+    end = engine.day_number(as_of)
+    return end - lookback + 1, end
+
+
+def _aipl_deep_users(rel: engine.Relation, start: int, end: int, interest_pv: int) -> np.ndarray:
+    """User codes with at least ``interest_pv`` pv of one category in the window."""
+    per_category = (
+        f"SELECT user_id, k_category_id, count(*) AS n FROM {_days_e()} "
+        f"WHERE b = 0 AND d BETWEEN {start} AND {end} GROUP BY user_id, k_category_id"
+    )
+    result = rel.query(
+        f"SELECT DISTINCT user_id FROM ({per_category}) AS c WHERE n >= {interest_pv}"
+    )
+    return result["user_id"].to_numpy().astype("int64")
+
+
+def _aipl_frame(
+    per_user: pd.DataFrame,
+    rel: engine.Relation,
+    loyal_buy_days: int,
+    deep_users: np.ndarray | None,
+    prefix: str = "",
+) -> pd.DataFrame:
+    """Per-user window aggregates (from :func:`aipl_aggregates`) → the AIPL states frame."""
+    counts = {n: per_user[f"{prefix}{n}"].to_numpy().astype("int64") for n in _AIPL_COUNTS}
+    present = (counts["pv"] + counts["cart"] + counts["fav"] + counts["buy"]) > 0
+    counts = {n: v[present] for n, v in counts.items()}
+    codes = per_user["user_id"].to_numpy().astype("int64")[present]
+    interested = (counts["cart"] + counts["fav"]) > 0
+    if deep_users is not None:
+        interested = interested | np.isin(codes, deep_users)
+    state = np.select(
+        [counts["buy_days"] >= loyal_buy_days, counts["buy"] > 0, interested],
+        ["L", "P", "I"],
+        default="A",
+    )
+    return pd.DataFrame(
+        {
+            "user_id": rel.users(codes),
+            "state": pd.Categorical(state, dtype=_AIPL_DTYPE),
+            **counts,
+        }
+    )
+
+
+_AIPL_COUNTS = ("pv", "cart", "fav", "buy", "buy_days")
+
+
 def _aipl(
-    log: pd.DataFrame,
-    days: pd.Series,
+    rel: engine.Relation,
     as_of: pd.Timestamp,
     lookback: int,
     loyal_buy_days: int,
     interest_pv: int | None,
 ) -> pd.DataFrame:
-    start = as_of - pd.Timedelta(days=lookback - 1)
-    mask = ((days >= start) & (days <= as_of)).to_numpy()
-    w = log.loc[mask]
-    wdays = days[mask]
-    counts = (
-        w.groupby(["user_id", "behavior_type"], observed=False, sort=True)
-        .size()
-        .unstack("behavior_type", fill_value=0)
+    start, end = _aipl_window(as_of, lookback)
+    aggs = aipl_aggregates(start, end)
+    per_user = rel.query(
+        f"SELECT user_id, {', '.join(f'{e} AS {n}' for n, e in aggs.items())} FROM {_days_e()} "
+        f"WHERE d BETWEEN {start} AND {end} GROUP BY user_id ORDER BY user_id"
     )
-    counts = counts.reindex(columns=["pv", "cart", "fav", "buy"], fill_value=0)
-    counts = counts[counts.sum(axis=1) > 0]  # observed=False adds users × all behaviours only
-    is_buy = (w["behavior_type"] == "buy").to_numpy()
-    buy_days = (
-        pd.DataFrame({"user": w["user_id"].to_numpy()[is_buy], "day": wdays.to_numpy()[is_buy]})
-        .groupby("user")["day"]
-        .nunique()
-        .reindex(counts.index, fill_value=0)
-    )
-    interested = (counts["cart"] + counts["fav"]) > 0
-    if interest_pv is not None:
-        pv = w[w["behavior_type"] == "pv"]
-        deep = pv.groupby(["user_id", "category_id"]).size()
-        deep_users = deep[deep >= interest_pv].index.get_level_values("user_id").unique()
-        interested = interested | counts.index.isin(deep_users)
-    state = np.select(
-        [buy_days.to_numpy() >= loyal_buy_days, counts["buy"].to_numpy() > 0, interested],
-        ["L", "P", "I"],
-        default="A",
-    )
-    out = pd.DataFrame(
-        {
-            "user_id": counts.index.to_numpy(),
-            "state": pd.Categorical(state, dtype=_AIPL_DTYPE),
-            "pv": counts["pv"].to_numpy(),
-            "cart": counts["cart"].to_numpy(),
-            "fav": counts["fav"].to_numpy(),
-            "buy": counts["buy"].to_numpy(),
-            "buy_days": buy_days.to_numpy(),
-        }
-    )
-    return out
+    deep = None if interest_pv is None else _aipl_deep_users(rel, start, end, interest_pv)
+    return _aipl_frame(per_user, rel, loyal_buy_days, deep)
+
+
+def _last_day(rel: engine.Relation, what: str = "the event log") -> pd.Timestamp:
+    last = rel.max_ts()
+    if last is None:
+        raise EmptyDataError(f"{what} has no events")
+    day = (last + engine.BEIJING_UTC_OFFSET_S) // 86_400
+    return pd.Timestamp(engine.days_to_datetimes([day])[0])
 
 
 def _aipl_params(
-    lookback_days: Any, loyal_buy_days: Any, interest_pv: Any, log: pd.DataFrame
+    lookback_days: Any, loyal_buy_days: Any, interest_pv: Any, events: Any
 ) -> tuple[int, int, int | None]:
     lookback = int(number(lookback_days, "lookback_days", zh="回看天数", minimum=1, integer=True))
     loyal = int(
@@ -244,7 +386,8 @@ def _aipl_params(
     pv_n = None
     if interest_pv is not None:
         pv_n = int(number(interest_pv, "interest_pv", zh="兴趣浏览次数", minimum=1, integer=True))
-        require_columns(log, ("category_id",), what="the event log", zh=EVENT_ZH)
+        if not engine.is_source(events):
+            require_columns(events, ("category_id",), what="the event log", zh=EVENT_ZH)
     return lookback, loyal, pv_n
 
 
@@ -274,11 +417,15 @@ def aipl_states(
     Returns ``user_id``, ``state`` (ordered category A < I < P < L) and the evidence:
     window counts ``pv, cart, fav, buy`` and ``buy_days``; sorted by ``user_id``.
     """
-    log = event_log(events).reset_index(drop=True)
-    days = _days(log["timestamp"])
-    as_of_day = days.max() if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
-    lookback, loyal, pv_n = _aipl_params(lookback_days, loyal_buy_days, interest_pv, log)
-    out = _aipl(log, days, as_of_day, lookback, loyal, pv_n)
+    as_of_day = None if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
+    if not engine.is_source(events):
+        event_log(events)  # a bad log fails before the parameters are looked at
+    lookback, loyal, pv_n = _aipl_params(lookback_days, loyal_buy_days, interest_pv, events)
+    keys = ["category_id"] if pv_n is not None else []
+    with engine.relation(events, keys=keys) as rel:
+        if as_of_day is None:
+            as_of_day = _last_day(rel)
+        out = _aipl(rel, as_of_day, lookback, loyal, pv_n)
     if out.empty:
         start = as_of_day - pd.Timedelta(days=lookback - 1)
         raise EmptyDataError(
@@ -337,17 +484,19 @@ def aipl_transitions(
     I, P, L: user counts, or with ``normalize=True`` row shares (each row sums to 1; NaN for
     a row with no users). ``table.loc['A', 'I']`` is the A → I flow the 618 playbook aims at.
     """
-    log = event_log(events).reset_index(drop=True)
-    days = _days(log["timestamp"])
+    if not engine.is_source(events):
+        event_log(events)
     a = _to_date(date_a, "date_a", zh="起始日期")
     b = _to_date(date_b, "date_b", zh="结束日期")
     if b <= a:
         raise BadParameterError("date_b", date_b, f"a date after date_a ({a:%Y-%m-%d})")
     if not isinstance(normalize, bool):
         raise BadParameterError("normalize", normalize, "True or False")
-    lookback, loyal, pv_n = _aipl_params(lookback_days, loyal_buy_days, interest_pv, log)
-    sa = _aipl(log, days, a, lookback, loyal, pv_n)[["user_id", "state"]]
-    sb = _aipl(log, days, b, lookback, loyal, pv_n)[["user_id", "state"]]
+    lookback, loyal, pv_n = _aipl_params(lookback_days, loyal_buy_days, interest_pv, events)
+    keys = ["category_id"] if pv_n is not None else []
+    with engine.relation(events, keys=keys) as rel:
+        sa = _aipl(rel, a, lookback, loyal, pv_n)[["user_id", "state"]]
+        sb = _aipl(rel, b, lookback, loyal, pv_n)[["user_id", "state"]]
     both = sa.merge(sb, on="user_id", how="outer", suffixes=("_a", "_b"))
     if both.empty:
         raise EmptyDataError(
@@ -421,16 +570,56 @@ def rfm_scores(
     day = _to_date(as_of, "as_of", zh="截至日期")
     nbins = int(number(bins, "bins", zh="分档数", minimum=2, maximum=10, integer=True))
     choice(split, "split", ("mean", "median"), zh="高低分界")
-    od = _up_to(
-        _purchases(orders, user_col=user_col, time_col=time_col, amount_col=amount_col),
-        day,
-        "the orders",
-    )
-    g = od.groupby("user", sort=True)
-    last = g["day"].max()
-    freq = g.size()
-    money = g["amount"].sum() if amount_col is not None else freq.astype("float64")
-    recency = (day - last).dt.days
+    rel = _order_relation(orders, user_col=user_col, time_col=time_col, amount_col=amount_col)
+    with rel:
+        aggs = rfm_aggregates(engine.day_number(day), with_amount=amount_col is not None)
+        per_user = rel.query(
+            f"SELECT user_id, {', '.join(f'{e} AS {n}' for n, e in aggs.items())} "
+            f"FROM {_days_e()} WHERE b = 3 AND d <= {engine.day_number(day)} "
+            f"GROUP BY user_id ORDER BY user_id"
+        )
+        if per_user.empty:
+            any_buy = rel.query(f"SELECT user_id FROM {_days_e()} WHERE b = 3 LIMIT 1")
+            raise EmptyDataError(
+                "the orders have no 'buy' events (购买), so there are no orders"
+                if any_buy.empty
+                else f"the orders have no orders on or before {day:%Y-%m-%d}"
+            )
+        return _rfm_frame(per_user, rel, day, nbins, split, user_col)
+
+
+def rfm_aggregates(as_of: int, *, with_amount: bool = False, prefix: str = "") -> dict[str, str]:
+    """Per-user SQL aggregates of RFM as of Beijing day number ``as_of`` (``b``, ``d``)."""
+    bought = f"b = 3 AND d <= {as_of}"
+    aggs = {
+        f"{prefix}last_day": f"max(CASE WHEN {bought} THEN d END)",
+        f"{prefix}orders": f"sum(CASE WHEN {bought} THEN 1 ELSE 0 END)",
+    }
+    if with_amount:
+        aggs[f"{prefix}amount"] = f"sum(CASE WHEN {bought} THEN amount ELSE 0 END)"
+    return aggs
+
+
+def _rfm_frame(
+    per_user: pd.DataFrame,
+    rel: engine.Relation,
+    day: pd.Timestamp,
+    nbins: int,
+    split: str,
+    user_col: str,
+    prefix: str = "",
+) -> pd.DataFrame:
+    """Per-user aggregates (from :func:`rfm_aggregates`) → the RFM scores frame."""
+    per_user = per_user[per_user[f"{prefix}orders"].to_numpy() > 0]
+    codes = per_user["user_id"].to_numpy().astype("int64")
+    last_day = per_user[f"{prefix}last_day"].to_numpy().astype("int64")
+    freq = pd.Series(per_user[f"{prefix}orders"].to_numpy().astype("int64"))
+    if f"{prefix}amount" in per_user.columns:
+        money = pd.Series(per_user[f"{prefix}amount"].to_numpy().astype("float64"))
+    else:
+        money = freq.astype("float64")
+    recency = pd.Series(engine.day_number(day) - last_day)
+    last = engine.days_to_datetimes(last_day)
     r = _score(-recency.astype("float64"), nbins)
     f = _score(freq.astype("float64"), nbins)
     m = _score(money.astype("float64"), nbins)
@@ -440,21 +629,32 @@ def rfm_scores(
         return x > cut
 
     rh, fh, mh = high(r), high(f), high(m)
-    labels = [RFM_SEGMENTS[(bool(a), bool(b), bool(c))] for a, b, c in zip(rh, fh, mh, strict=True)]
+    # Vectorised (a million customers is common): segment and score text by lookup.
+    segments = list(RFM_SEGMENTS)
+    by_flags = np.empty(8, dtype="int8")
+    for i, (a, b, c) in enumerate(segments):
+        by_flags[a * 4 + b * 2 + c] = i
+    seg_code = by_flags[rh.astype(int) * 4 + fh.astype(int) * 2 + mh.astype(int)]
     seg_dtype = pd.CategoricalDtype([zh for zh, _ in RFM_SEGMENTS.values()], ordered=True)
+    seg_en = np.array([en for _, en in RFM_SEGMENTS.values()], dtype=object)
+    rfm_text = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
     return pd.DataFrame(
         {
-            user_col: last.index.to_numpy(),
-            "last_order_date": last.to_numpy(),
+            user_col: rel.users(codes),
+            "last_order_date": last,
             "recency_days": recency.to_numpy().astype("int64"),
             "frequency": freq.to_numpy().astype("int64"),
             "monetary": money.to_numpy().astype("float64"),
             "R": r,
             "F": f,
             "M": m,
-            "rfm": [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
-            "segment": pd.Categorical([zh for zh, _ in labels], dtype=seg_dtype),
-            "segment_en": [en for _, en in labels],
+            "rfm": (
+                rfm_text[r * 100 + f * 10 + m].tolist()
+                if nbins <= 9
+                else [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)]
+            ),
+            "segment": pd.Categorical.from_codes(seg_code, dtype=seg_dtype),
+            "segment_en": seg_en[seg_code].tolist(),
         }
     )
 
@@ -555,7 +755,8 @@ def cohort_retention(
     """
     choice(period, "period", ("D", "W", "M"), zh="周期")
     choice(values, "values", ("rate", "users"))
-    od = _purchases(orders, user_col=user_col, time_col=time_col, amount_col=None)
+    with _order_relation(orders, user_col=user_col, time_col=time_col, amount_col=None) as rel:
+        od = _buy_days(rel, "the orders")
     freq = {"D": "D", "W": "W-SUN", "M": "M"}[period]
     per = od["day"].dt.to_period(freq)
     ordinal = pd.Series(per.array.asi8, index=od.index)
@@ -616,7 +817,8 @@ def repurchase_rate(
       ``as_of`` (so N days after it are observed); repurchasers = those with another order
       1..N days after their first.
     """
-    od = _purchases(orders, user_col=user_col, time_col=time_col, amount_col=None)
+    with _order_relation(orders, user_col=user_col, time_col=time_col, amount_col=None) as rel:
+        od = _buy_days(rel, "the orders")
     day = od["day"].max() if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
     od = _up_to(od, day, "the orders")
     n = None
@@ -905,3 +1107,72 @@ def fan_growth(
         daily=out,
         by_phase=by_phase,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel + AIPL + RFM in one pass (large logs)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Result of :func:`overview`: the three standard views of one event log."""
+
+    funnel: pd.DataFrame  # = funnel.stage_counts(events)
+    aipl: pd.DataFrame  # = aipl_states(events, as_of, lookback_days=…, loyal_buy_days=…)
+    rfm: pd.DataFrame  # = rfm_scores(events, as_of, amount_col=None, bins=…, split=…)
+    as_of: pd.Timestamp
+
+
+def overview(
+    events: Any,
+    as_of: Any = None,
+    *,
+    lookback_days: int = 30,
+    loyal_buy_days: int = 2,
+    bins: int = 5,
+    split: Literal["mean", "median"] = "mean",
+) -> Overview:
+    """The user funnel, AIPL states and RFM scores of an event log, in one scan of it.
+
+    Equal to calling :func:`casekit.funnel.stage_counts`, :func:`aipl_states` and
+    :func:`rfm_scores` (with ``amount_col=None``) one by one, and built from the same SQL
+    pieces, but all per-user aggregates come from a single pass over the log — what
+    matters on a 100-million-row file. ``as_of`` defaults to the day of the last event.
+    """
+    from casekit.funnel import _FLAG_SQL, _STAGE_SQL, _select, _stage_frame
+
+    day = None if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
+    if not engine.is_source(events):
+        event_log(events)
+    lookback, loyal, _ = _aipl_params(lookback_days, loyal_buy_days, None, events)
+    nbins = int(number(bins, "bins", zh="分档数", minimum=2, maximum=10, integer=True))
+    choice(split, "split", ("mean", "median"), zh="高低分界")
+    with engine.relation(events) as rel:
+        if day is None:
+            day = _last_day(rel)
+        start, end = _aipl_window(day, lookback)
+        aggs = {
+            **_FLAG_SQL,
+            **aipl_aggregates(start, end, prefix="a_"),
+            **rfm_aggregates(end, prefix="r_"),
+        }
+        per_user = rel.query(
+            f"SELECT user_id, {_select(aggs)} FROM {_days_e()} GROUP BY user_id ORDER BY user_id"
+        )
+        aipl = _aipl_frame(per_user, rel, loyal, None, prefix="a_")
+        if aipl.empty:
+            raise EmptyDataError(
+                f"the event log has no events between {start} and {day:%Y-%m-%d}; choose "
+                f"another as_of or a longer lookback_days"
+            )
+        if not (per_user["r_orders"].to_numpy() > 0).any():
+            raise EmptyDataError(f"the event log has no 'buy' events on or before {day:%Y-%m-%d}")
+        rfm = _rfm_frame(per_user, rel, day, nbins, split, "user_id", prefix="r_")
+        con = engine._duckdb(threads=1)
+        try:
+            con.register("per_user", per_user)
+            stages = con.sql(f"SELECT {_select(_STAGE_SQL)} FROM per_user").df()
+        finally:
+            con.close()
+        return Overview(funnel=_stage_frame(stages, [], rel), aipl=aipl, rfm=rfm, as_of=day)

@@ -44,18 +44,17 @@ import numpy as np
 import pandas as pd
 
 from casekit._checks import (
-    BEHAVIOR_TYPES,
+    EVENT_ZH,
     choice,
-    event_log,
     number,
     rate,
     require_columns,
     require_frame,
     require_numeric_column,
 )
+from casekit.data import engine
 from casekit.errors import (
     BadParameterError,
-    SchemaViolationError,
     UnknownParameterError,
 )
 
@@ -78,6 +77,7 @@ __all__ = [
     "roas",
     "roi",
     "stage_counts",
+    "stage_counts_sql",
     "uv_value",
     "what_if",
 ]
@@ -445,8 +445,7 @@ _DERIVED_KEYS = {"day", "hour"}
 _RESERVED = {"user_id", "behavior_type", "timestamp"}
 
 
-def _group_keys(log: pd.DataFrame, by: Any) -> pd.DataFrame:
-    """The grouping columns for ``by`` (derived day/hour in Beijing time, or log columns)."""
+def _by_names(by: Any) -> list[str]:
     if by is None:
         names: list[str] = []
     elif isinstance(by, str):
@@ -457,21 +456,20 @@ def _group_keys(log: pd.DataFrame, by: Any) -> pd.DataFrame:
         raise BadParameterError("by", by, "None, 'day', 'hour', a column name, or a list of them")
     if len(set(names)) != len(names):
         raise BadParameterError("by", by, "each grouping key at most once")
-    keys = pd.DataFrame(index=log.index)
-    ts = log["timestamp"]
-    for name in names:
-        if name == "day":
-            keys["day"] = ts.dt.tz_localize(None).dt.normalize()
-        elif name == "hour":
-            keys["hour"] = ts.dt.hour.astype("int64")
-        elif name in log.columns and name not in _RESERVED:
-            if log[name].isna().any():
-                raise SchemaViolationError(
-                    f"column {name!r} used in by= has missing values; drop or fill them first",
-                    column=name,
-                )
-            keys[name] = log[name]
-        else:
+    return names
+
+
+def _check_by_columns(events: Any, names: Sequence[str]) -> list[str]:
+    """The log columns among ``names`` (day and hour are derived), checked for a DataFrame."""
+    columns = [n for n in names if n not in _DERIVED_KEYS]
+    if engine.is_source(events):
+        return columns  # the source says which columns it has
+    log = require_frame(events, "the event log")
+    require_columns(
+        log, ("user_id", "behavior_type", "timestamp"), what="the event log", zh=EVENT_ZH
+    )
+    for name in columns:
+        if name not in log.columns or name in _RESERVED:
             cols = [c for c in log.columns if c not in _RESERVED]
             raise BadParameterError(
                 "by",
@@ -479,17 +477,84 @@ def _group_keys(log: pd.DataFrame, by: Any) -> pd.DataFrame:
                 "'day', 'hour' (Beijing time) or a column of the event log: "
                 + (", ".join(map(str, cols)) or "none besides user_id/behavior_type/timestamp"),
             )
-    return keys
+    return columns
+
+
+def _keyed(names: Sequence[str]) -> str:
+    """The relation with one ``k_<name>`` column per grouping key (day/hour in Beijing time)."""
+    derived = {"day": engine.day_sql("ts"), "hour": engine.hour_sql("ts")}
+    keys = "".join(f", {derived[n]} AS k_{n}" for n in names if n in derived)
+    return f"(SELECT *{keys} FROM {{events}}) AS keyed"
+
+
+_FLAG_SQL = {  # per user (and group): did the user do it? 1 or 0
+    "f_pv": "max(CASE WHEN b = 0 THEN 1 ELSE 0 END)",
+    "f_cart": "max(CASE WHEN b = 1 THEN 1 ELSE 0 END)",
+    "f_fav": "max(CASE WHEN b = 2 THEN 1 ELSE 0 END)",
+    "f_buy": "max(CASE WHEN b = 3 THEN 1 ELSE 0 END)",
+}
+_STAGE_SQL = {  # per group, from the user flags: the closed funnel
+    "pv": "sum(f_pv)",
+    "cart": "sum(f_pv * f_cart)",
+    "fav": "sum(f_pv * f_fav)",
+    "cart_or_fav": "sum(f_pv * greatest(f_cart, f_fav))",
+    "buy": "sum(f_pv * greatest(f_cart, f_fav) * f_buy)",
+}
+_EVENT_SQL = {
+    "pv": "sum(CASE WHEN b = 0 THEN 1 ELSE 0 END)",
+    "cart": "sum(CASE WHEN b = 1 THEN 1 ELSE 0 END)",
+    "fav": "sum(CASE WHEN b = 2 THEN 1 ELSE 0 END)",
+    "cart_or_fav": "sum(CASE WHEN b IN (1, 2) THEN 1 ELSE 0 END)",
+    "buy": "sum(CASE WHEN b = 3 THEN 1 ELSE 0 END)",
+}
+
+
+def _select(columns: Mapping[str, str]) -> str:
+    return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+
+
+def stage_counts_sql(by: Sequence[str] = (), unit: str = "user") -> str:
+    """The SQL of :func:`stage_counts` over the relation ``{events}`` (see casekit.data.engine)."""
+    keys = [f"k_{n}" for n in by]
+    group = ", ".join(keys)
+    head = f"{group}, " if keys else ""
+    order = f" ORDER BY {group}" if keys else ""
+    if unit == "event":
+        grouping = f" GROUP BY {group}" if keys else " HAVING count(*) > 0"
+        return f"SELECT {head}{_select(_EVENT_SQL)} FROM {_keyed(by)}{grouping}{order}"
+    per_user = (
+        f"SELECT {head}user_id, {_select(_FLAG_SQL)} FROM {_keyed(by)} GROUP BY {head}user_id"
+    )
+    grouping = f" GROUP BY {group}" if keys else " HAVING count(*) > 0"
+    return f"SELECT {head}{_select(_STAGE_SQL)} FROM ({per_user}) AS per_user{grouping}{order}"
+
+
+def _stage_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relation) -> pd.DataFrame:
+    """The engine's stage counts → the documented frame (keys decoded, int64 counts)."""
+    out = pd.DataFrame(index=pd.RangeIndex(len(result)))
+    for name in names:
+        codes = result[f"k_{name}"].to_numpy()
+        if name == "day":
+            out["day"] = engine.days_to_datetimes(codes)
+        elif name == "hour":
+            out["hour"] = codes.astype("int64")
+        else:
+            out[name] = rel.decode(f"k_{name}", codes)
+    for stage in STAGES:
+        out[stage] = result[stage].to_numpy().astype("int64")
+    return out
 
 
 def stage_counts(
-    events: pd.DataFrame,
+    events: Any,
     by: str | Sequence[str] | None = None,
     unit: Literal["user", "event"] = "user",
 ) -> pd.DataFrame:
     """Funnel stage counts pv → cart_or_fav → buy (with cart and fav also apart).
 
-    ``events`` follows the Tianchi UserBehavior schema. ``by`` groups the counts: ``"day"``
+    ``events`` follows the Tianchi UserBehavior schema: a DataFrame, or a log on disk (a path
+    to ``UserBehavior.csv`` or its cache, an ``EventSource``, a ``SqlTable``; see
+    :mod:`casekit.data.engine`). ``by`` groups the counts: ``"day"``
     (calendar day, Beijing time, as naive midnight), ``"hour"`` (hour of day 0–23, Beijing
     time, pooled over days; use ``["day", "hour"]`` for each hour), any other log column
     such as ``"category_id"``, or a list. Returns one row per group (the key columns, then
@@ -512,37 +577,14 @@ def stage_counts(
     counts need not shrink along the funnel.
     """
     choice(unit, "unit", ("user", "event"))
-    log = event_log(events)
-    keys = _group_keys(log, by)
-    names = list(keys.columns)
-    # One 0/1 column per behaviour; a constant key for by=None keeps one code path.
-    group = names or ["_all"]
-    codes = log["behavior_type"].cat.codes.to_numpy()
-    frame = keys.assign(_all=0, user_id=log["user_id"])
-    for code, behavior in enumerate(BEHAVIOR_TYPES):
-        frame[behavior] = (codes == code).astype("int64")
-    if unit == "event":
-        n = frame.groupby(group, sort=True)[list(BEHAVIOR_TYPES)].sum()
-        out = n.assign(cart_or_fav=n["cart"] + n["fav"])
-    else:
-        has = frame.groupby([*group, "user_id"], sort=True)[list(BEHAVIOR_TYPES)].max() > 0
-        pv = has["pv"]
-        cart = pv & has["cart"]
-        fav = pv & has["fav"]
-        cart_or_fav = cart | fav
-        buy = cart_or_fav & has["buy"]
-        flags = pd.DataFrame(
-            {"pv": pv, "cart": cart, "fav": fav, "cart_or_fav": cart_or_fav, "buy": buy}
-        )
-        out = flags.groupby(level=group, sort=True).sum()
-    out = out[list(STAGES)]
-    out = out.astype("int64")
-    if names:
-        return out.reset_index()[[*names, *STAGES]]
-    return out.reset_index(drop=True)[list(STAGES)]
+    names = _by_names(by)
+    columns = _check_by_columns(events, names)
+    with engine.relation(events, keys=columns) as rel:
+        result = rel.query(stage_counts_sql(names, unit))
+        return _stage_frame(result, names, rel)
 
 
-def funnel_rates(events: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def funnel_rates(events: Any, by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Step and overall conversion of the user-level funnel, all in [0, 1].
 
     One row per group and stage (``pv, cart, fav, cart_or_fav, buy``) with columns: the
