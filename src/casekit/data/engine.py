@@ -262,7 +262,7 @@ class SqlTable:
     """A UserBehavior table in another SQL engine (Spark, a warehouse), queried by casekit.
 
     ``run`` takes a SQL string and returns a pandas DataFrame, e.g. for Spark
-    ``lambda sql: spark.sql(sql).toPandas()``. ``table`` is the table or view name with the
+    ``lambda sql: spark.sql(sql).toArrow().to_pandas()`` (docs/distributed.md). ``table`` is the table or view name with the
     raw columns ``user_id, item_id, category_id, behavior_type`` (text) and ``timestamp``
     (Unix seconds). Rows outside ``window`` (Beijing days, inclusive; None keeps all) and exact
     duplicates (when ``drop_duplicates``) are left out inside the query, as the local
