@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import tempfile
@@ -38,6 +39,9 @@ _OUTPUT_SHAPING = ("pandas", "numpy", "altair", "scipy", "ipywidgets", "pyarrow"
 _VOLATILE_CELL_METADATA = ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled")
 _VOLATILE_NB_METADATA = ("papermill", "widgets")
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Workers start from a fresh interpreter: a forked copy of a process that already ran
+# threads (DuckDB's pool, jupyter_core's event-loop thread) can hang starting a kernel.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 @dataclass
@@ -327,7 +331,7 @@ def build(
             for i, (path, _key) in enumerate(todo)
         }
         bar = tqdm(total=len(todo), desc="casekit build", unit="nb", disable=not progress)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_SPAWN) as pool:
             futures = {
                 pool.submit(_build_one, str(path), key, outs[path]): path for path, key in todo
             }

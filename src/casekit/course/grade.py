@@ -28,6 +28,7 @@ import html
 import io
 import json
 import math
+import multiprocessing
 import os
 import re
 import shutil
@@ -51,6 +52,8 @@ CELL_TIMEOUT_S = 60
 NOTEBOOK_TIMEOUT_S = 300
 MEMORY_MB = 1024
 ANSWERS_FILE = "answers.json"
+# Fresh worker interpreters (see build._SPAWN): forking a threaded parent can hang kernels.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 
@@ -561,7 +564,7 @@ def grade(
     results: list[SubmissionResult] = []
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(todo), desc="casekit grade", unit="nb", disable=not progress)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN) as pool:
         futures = {pool.submit(grade_one, job): job for job in todo}
         for future in as_completed(futures):
             job = futures[future]
