@@ -32,7 +32,7 @@ import json
 import math
 import os
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,6 @@ class Relation:
     table: str
     run: Callable[[str], pd.DataFrame]
     dialect: str
-    columns: frozenset[str]
     user_values: np.ndarray | None = None  # DataFrame input: user codes → original ids
     key_values: dict[str, np.ndarray] = field(default_factory=dict)  # k_<name> → values
     on_close: Callable[[], None] | None = None
@@ -120,10 +119,6 @@ class Relation:
             return self.last_ts()
         value = self.query("SELECT max(ts) AS last FROM {events}")["last"].iloc[0]
         return None if pd.isna(value) else int(value)
-
-    def quote(self, name: str) -> str:
-        q = "`" if self.dialect == "spark" else '"'
-        return q + name.replace(q, q + q) + q
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.run(sql.replace("{events}", self.table))
@@ -199,7 +194,6 @@ def _frame_relation(
         table="casekit_events",
         run=_run_duckdb(con),
         dialect="duckdb",
-        columns=frozenset(cols),
         user_values=user_values,
         key_values=key_values,
         on_close=con.close,
@@ -262,11 +256,12 @@ class SqlTable:
     """A UserBehavior table in another SQL engine (Spark, a warehouse), queried by casekit.
 
     ``run`` takes a SQL string and returns a pandas DataFrame, e.g. for Spark
-    ``lambda sql: spark.sql(sql).toArrow().to_pandas()`` (docs/distributed.md). ``table`` is the table or view name with the
-    raw columns ``user_id, item_id, category_id, behavior_type`` (text) and ``timestamp``
-    (Unix seconds). Rows outside ``window`` (Beijing days, inclusive; None keeps all) and exact
-    duplicates (when ``drop_duplicates``) are left out inside the query, as the local
-    cache does. ``dialect`` is ``"spark"`` (backtick quotes) or ``"duckdb"``.
+    ``lambda sql: spark.sql(sql).toArrow().to_pandas()`` (see docs/distributed.md).
+    ``table`` names a table or view with the raw columns ``user_id, item_id, category_id,
+    behavior_type`` (text) and ``timestamp`` (Unix seconds). Rows outside ``window``
+    (Beijing days, inclusive; None keeps all) and exact duplicates (when
+    ``drop_duplicates``) are left out inside the query, as the local cache does.
+    ``dialect`` is ``"spark"`` (backtick quotes) or ``"duckdb"``.
     """
 
     run: Callable[[str], pd.DataFrame]
@@ -307,9 +302,6 @@ class SqlTable:
             table=table,
             run=self.run,
             dialect=self.dialect,
-            columns=frozenset(
-                {"user_id", "item_id", "category_id", "b", "ts", *(f"k_{k}" for k in keys)}
-            ),
         )
 
 
@@ -354,7 +346,6 @@ class EventSource:
             table=table,
             run=_run_duckdb(con),
             dialect="duckdb",
-            columns=frozenset({"user_id", "item_id", "category_id", "b", "ts"}),
             on_close=con.close,
             last_ts=self._max_ts,
         )
@@ -695,13 +686,3 @@ class _RowGroupWriter:
             self._flush(self._pending_rows)
         self._writer.add_key_value_metadata(metadata)
         self._writer.close()
-
-
-def describe_sources() -> Iterable[str]:
-    """What an analysis accepts as ``events`` (for error messages)."""
-    return (
-        "a pandas DataFrame",
-        "a path to UserBehavior.csv or its Parquet cache",
-        "a casekit.data.engine.EventSource",
-        "a casekit.data.engine.SqlTable",
-    )
