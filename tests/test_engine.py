@@ -16,6 +16,7 @@ from casekit.errors import (
     BadParameterError,
     EmptyDataError,
     MissingColumnError,
+    SchemaViolationError,
     WrongFileError,
 )
 
@@ -308,3 +309,10 @@ def test_environment_leaves_no_duckdb_temp_files(raw_csv):
     assert not any(
         name.endswith((".tmp", ".staged.parquet")) for name in os.listdir(raw_csv[0].parent)
     )
+
+
+def test_missing_times_are_an_error_not_a_day_in_1677():
+    log = generators.event_log(50, seed=1)
+    log.loc[3, "timestamp"] = pd.NaT
+    with pytest.raises(SchemaViolationError, match="'timestamp'.*missing"):
+        funnel.stage_counts(log, by="day")

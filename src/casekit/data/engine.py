@@ -201,7 +201,12 @@ def _frame_relation(
 
 
 def _unix_seconds(ts: pd.Series) -> np.ndarray:
-    """Whole Unix seconds (floored) of tz-aware date-times."""
+    """Whole Unix seconds (floored) of tz-aware date-times; missing ones are an error."""
+    if ts.isna().any():
+        raise SchemaViolationError(
+            f"column {ts.name!r} (时间) has missing date-times; drop or fill those rows first",
+            column=str(ts.name),
+        )
     ns = ts.dt.tz_convert("UTC").array.asi8
     return np.floor_divide(ns, 1_000_000_000)
 
