@@ -93,6 +93,18 @@ def test_casekit_processes_skip_rfc3987_syntax():
     assert out.stdout.split() == ["True", "False"]
 
 
+def test_loading_a_dataset_does_not_import_pandas_on_spark():
+    """pandera probes pyspark.pandas at import (seconds, and a FutureWarning under pandas 3)."""
+    pytest.importorskip("pyspark")  # installed by the test extras for tests/test_spark.py
+    out = _fresh_python(
+        "import warnings; warnings.simplefilter('error'); "
+        "import casekit.data as d, sys; d.load('events_618'); "
+        "print(any(m.startswith('pyspark.pandas') for m in sys.modules), "
+        "'pyspark.pandas' in sys.modules)"
+    )
+    assert out.stdout.split() == ["False", "False"]  # not probed, and not left blocked
+
+
 def test_course_kernel_is_installed_in_the_environment():
     from jupyter_client.kernelspec import KernelSpecManager
 

@@ -183,8 +183,32 @@ def coerce(df: pd.DataFrame, entry: Mapping[str, Any], dataset: str | None = Non
     return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
 
+def _import_pandera():
+    """``pandera.pandas``, without its import-time probe of ``pyspark.pandas``.
+
+    pandera imports ``pyspark.pandas`` whenever pyspark is installed (our test extras install
+    it for tests/test_spark.py), which costs seconds and prints a pandas-3 FutureWarning into
+    every notebook that loads a dataset. Its only purpose is type hints for pandas-on-Spark,
+    which casekit does not use (and which fails to import under pandas 3 anyway), so the
+    probe is told the module is absent while pandera loads; the block is lifted right after.
+    """
+    import sys
+
+    if "pandera.pandas" in sys.modules:
+        return sys.modules["pandera.pandas"]
+    blocked = "pyspark.pandas" not in sys.modules
+    if blocked:
+        sys.modules["pyspark.pandas"] = None  # type: ignore[assignment]
+    try:
+        import pandera.pandas
+    finally:
+        if blocked and sys.modules.get("pyspark.pandas", 0) is None:
+            del sys.modules["pyspark.pandas"]
+    return pandera.pandas
+
+
 def _pandera_schema(entry: Mapping[str, Any]):
-    import pandera.pandas as pa
+    pa = _import_pandera()
 
     columns = {}
     for col in entry["columns"]:
@@ -245,6 +269,7 @@ def _describe_failure(entry: Mapping[str, Any], failure: Mapping[str, Any]) -> s
 
 def validate(df: pd.DataFrame, entry: Mapping[str, Any], dataset: str | None = None) -> None:
     """Check a typed DataFrame against its catalogue entry; raise on the first problem."""
+    _import_pandera()  # first, so that the package import below skips the probe
     import pandera.errors as pa_errors
 
     check_columns(df, entry, dataset)
