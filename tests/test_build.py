@@ -91,6 +91,30 @@ def test_editing_a_cell_invalidates_the_cache(course: Path):
     assert nb.cells[1].outputs[0]["text"] == "changed\n"
 
 
+def test_declared_data_inputs_are_part_of_the_build_key(tmp_path: Path):
+    data = tmp_path / "results" / "table.json"
+    data.parent.mkdir()
+    data.write_text('{"seconds": 4.2}')
+    path = _notebook(
+        tmp_path / "11_data.ipynb",
+        "import json, pathlib\nprint(json.loads(pathlib.Path('results/table.json').read_text()))",
+    )
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["casekit"] = {"inputs": ["results/table.json"]}
+    nbformat.write(nb, path)
+    assert [r.status for r in b.build([path], progress=False).results] == ["built"]
+    assert [r.status for r in b.build([path], progress=False).results] == ["cached"]
+    data.write_text('{"seconds": 3.9}')  # a new measurement: the notebook must be rebuilt
+    assert [r.status for r in b.build([path], progress=False).results] == ["built"]
+    assert "3.9" in nbformat.read(path, as_version=4).cells[0].outputs[0]["text"]
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["casekit"]["inputs"] = "results/table.json"
+    nbformat.write(nb, path)
+    report = b.build([path], progress=False)
+    assert report.results[0].status == "failed"
+    assert "list of relative file paths" in report.results[0].message
+
+
 def test_check_mode_passes_when_current_and_fails_on_drift(course: Path):
     (course / "02_fail.ipynb").unlink()
     paths = b.discover([course])

@@ -152,8 +152,28 @@ def environment_digest() -> str:
     return h.hexdigest()
 
 
-def build_key(nb, env_digest: str) -> str:
-    return hashlib.sha256(f"{_input_digest(nb)}:{env_digest}".encode()).hexdigest()[:32]
+def _data_inputs_digest(nb, folder: Path | None) -> str:
+    """Hash of the files a notebook lists in ``metadata.casekit.inputs`` (paths relative to it).
+
+    For inputs outside the library and datasets, e.g. the measured benchmark table the
+    full-scale appendix shows: a new measurement must rebuild the notebook.
+    """
+    inputs = nb.get("metadata", {}).get("casekit", {}).get("inputs", [])
+    if not inputs:
+        return ""
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        raise NotebookError("metadata.casekit.inputs must be a list of relative file paths")
+    digest = hashlib.sha256()
+    for name in sorted(inputs):
+        path = (folder or Path.cwd()) / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
+def build_key(nb, env_digest: str, folder: Path | None = None) -> str:
+    blob = f"{_input_digest(nb)}:{env_digest}:{_data_inputs_digest(nb, folder)}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
 def stored_key(nb) -> str | None:
@@ -316,7 +336,11 @@ def build(
         except NotebookError as exc:
             report.results.append(NotebookResult(path, "failed", str(exc)))
             continue
-        key = build_key(nb, env)
+        try:
+            key = build_key(nb, env, path.parent)
+        except NotebookError as exc:
+            report.results.append(NotebookResult(path, "failed", str(exc)))
+            continue
         if not check and not force and stored_key(nb) == key:
             report.results.append(NotebookResult(path, "cached"))
             continue
