@@ -118,7 +118,7 @@ def test_one_day_fits_a_day_and_says_what_is_homework(course):
     assert "课后自学" in text and "课前" in text
 
 
-def test_two_days_cover_every_notebook_00_to_10(course):
+def test_two_days_cover_notebooks_00_to_10_and_leave_the_appendix(course):
     modules, exercises, _ = course
     agenda = G.two_day_agenda(modules, exercises)
     assert len(agenda.days) == 2
@@ -126,6 +126,7 @@ def test_two_days_cover_every_notebook_00_to_10(course):
         _check_day(day)
     taught = agenda.taught("notebook")
     assert [s[:2] for s in taught] == [f"{n:02d}" for n in range(11)]
+    assert agenda.self_study == ("11_full_scale",), "the appendix is self-study"
     homework = [slug for _, slug in agenda.homework]
     assert sorted([*agenda.taught("exercise"), *homework]) == [e.slug for e in exercises]
     sessions = [(s.kind, s.slug) for d in agenda.days for s in d.slots if s.kind != "break"]

@@ -37,6 +37,7 @@ GUIDE_PATH = Path("instructor") / "workshop.md"
 NOTES_PATH = Path("instructor") / "notes.yaml"
 GRADING_DOC = "grading.md"  # relative to instructor/
 
+APPENDIX_PREFIX = "附录"  # a notebook titled "NN 附录：…" is optional reading
 DAY_START_MIN = 9 * 60
 TEACHING_CAP_MIN = 8 * 60  # teaching minutes a day, breaks excluded
 _NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
@@ -71,6 +72,11 @@ class Module:
     minutes: int
     objectives: tuple[str, ...]
     questions: tuple[tuple[int, str], ...]  # (number, text) under ## 讨论题
+
+    @property
+    def optional(self) -> bool:
+        """An appendix (title starting with 附录): self-study, never scheduled in class."""
+        return self.title.startswith(APPENDIX_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -404,7 +410,12 @@ def _fits(day: Day, what: str) -> Day:
 
 
 def two_day_agenda(modules: Sequence[Module], exercises: Sequence[Exercise]) -> Agenda:
-    """Every notebook over two days, split where the longer day is shortest."""
+    """Every notebook but the appendices over two days, split where the longer day is shortest.
+
+    Appendices (:attr:`Module.optional`) are left for self-study.
+    """
+    appendices = tuple(m.slug for m in modules if m.optional)
+    modules = [m for m in modules if not m.optional]
     if len(modules) < 2:
         raise GuideError("the two-day agenda needs at least two notebooks")
     total = sum(m.minutes for m in modules)
@@ -421,7 +432,7 @@ def two_day_agenda(modules: Sequence[Module], exercises: Sequence[Exercise]) -> 
         blocks, later = _with_exercises(part, by_notebook)
         days.append(_fits(schedule_day(number, blocks), "two-day agenda"))
         homework += [(number, slug) for slug in later]
-    return Agenda(days=tuple(days), before=(), self_study=(), homework=tuple(homework))
+    return Agenda(days=tuple(days), before=(), self_study=appendices, homework=tuple(homework))
 
 
 def one_day_agenda(
@@ -488,6 +499,7 @@ def _numbers(what: str, slugs: Iterable[str]) -> str:
 
 def _render_agendas(one: Agenda, two: Agenda, exercises: Sequence[Exercise], why: str,
                     nb_total: int) -> list[str]:
+    optional = two.self_study  # the appendices: self-study in both agendas
     out: list[str] = [
         "## 1 日程 · Agendas",
         "",
@@ -508,8 +520,10 @@ def _render_agendas(one: Agenda, two: Agenda, exercises: Sequence[Exercise], why
         f"教学 {_duration(one.days[0].teaching_minutes)}，{_clock(one.days[0].end)} 结束。",
         f"- **课前**（开课前一周发给学员）：{_numbers('笔记本', one.before)}，"
         "并运行其中的环境自检，全部 ✓ 再来上课。",
-        f"- **课后自学**：{_numbers('笔记本', one.self_study)}。",
+        f"- **课后自学**：{_numbers('笔记本', [s for s in one.self_study if s not in optional])}。",
     ]
+    if optional:
+        out.append(f"- **选学附录**（不排进课堂）：{_numbers('笔记本', optional)}。")
     taught = set(one.taught("notebook"))
     if one.taught("exercise"):
         out.append(f"- **课堂练习**：{_numbers('练习', one.taught('exercise'))}。")
@@ -530,17 +544,20 @@ def _render_agendas(one: Agenda, two: Agenda, exercises: Sequence[Exercise], why
             "",
         ]
     covered = two.taught("notebook")
+    kind = "正课" if optional else ""
     out.append(
-        f"- **覆盖**：全部 {len(covered)} 本笔记本（{covered[0][:2]}–{covered[-1][:2]}）；"
+        f"- **覆盖**：全部 {len(covered)} 本{kind}笔记本（{covered[0][:2]}–{covered[-1][:2]}）；"
         f"课堂做{_numbers('练习', two.taught('exercise'))}。"
     )
+    if optional:
+        out.append(f"- **选学附录**（不排进课堂，课后自读）：{_numbers('笔记本', optional)}。")
     for number, label in ((1, "第 1 天晚上的作业（第 2 天开课前交）"), (2, "课后作业（一周内交）")):
         slugs = [s for d, s in two.homework if d == number]
         if slugs:
             out.append(f"- **{label}**：{_numbers('练习', slugs)}。")
     ex_total = sum(e.minutes for e in exercises)
     out += [
-        f"- 全部笔记本共 {_duration(nb_total)}，全部练习共 {_duration(ex_total)}，"
+        f"- {kind or '全部'}笔记本共 {_duration(nb_total)}，全部练习共 {_duration(ex_total)}，"
         f"合计 {_duration(nb_total + ex_total)}，超过两天的教学时间，所以大部分练习只能课后做。",
         "",
     ]
@@ -562,9 +579,11 @@ def _render_overview(
     for m in modules:
         ex = by_notebook.get(m.slug)
         one_where = "课堂" if m.slug in one_taught else ("课前" if m.slug in one.before else "自学")
+        two_where = "选学" if m.optional else f"第 {day_of[m.slug]} 天"
+        one_where = "选学" if m.optional and one_where == "自学" else one_where
         lines.append(
             f"| {m.number} | {_cell(m.title)} | {m.minutes} 分钟 | "
-            f"{f'{ex.minutes} 分钟' if ex else '—'} | {one_where} | 第 {day_of[m.slug]} 天 |"
+            f"{f'{ex.minutes} 分钟' if ex else '—'} | {one_where} | {two_where} |"
         )
     lines += [
         f"| 合计 | | {_duration(sum(m.minutes for m in modules))} | "
@@ -676,7 +695,9 @@ def workshop_guide(root: Path) -> str:
         "",
     ]
     lines += _render_overview(modules, exercises, one, two)
-    lines += _render_agendas(one, two, exercises, why, sum(m.minutes for m in modules))
+    lines += _render_agendas(
+        one, two, exercises, why, sum(m.minutes for m in modules if not m.optional)
+    )
     lines += _render_modules(modules, notes)
     lines += _render_mistakes(exercises, notes)
     lines += _render_grading(exercises)
