@@ -198,7 +198,7 @@ def _profile(p: dict[str, Any]) -> dict[str, Any]:
         setattr(owner, name, wrapper)
 
     timed(engine, "open_events", "open_events: read the cache's metadata")
-    timed(engine.EventSource, "_max_ts", "max(ts) from row-group statistics")
+    timed(engine.EventSource, "_ts_stat", "min/max(ts) from row-group statistics")
     timed(engine.Relation, "query", "per-user SQL: scan + aggregate + fetch to pandas")
     timed(audience, "_aipl_frame", "pandas: AIPL frame")
     timed(audience, "_rfm_frame", "pandas: RFM frame (ranks, labels)")
