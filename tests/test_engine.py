@@ -316,3 +316,14 @@ def test_missing_times_are_an_error_not_a_day_in_1677():
     log.loc[3, "timestamp"] = pd.NaT
     with pytest.raises(SchemaViolationError, match="'timestamp'.*missing"):
         funnel.stage_counts(log, by="day")
+
+
+def test_group_keys_keep_their_dtype():
+    log = generators.event_log(150, seed=2)
+    log = log.assign(
+        tier=pd.Categorical(np.where(log["item_id"] % 3 == 0, "高", "低"), categories=["低", "高"])
+    )
+    counts = funnel.stage_counts(log, by=["tier", "category_id"])
+    assert isinstance(counts["tier"].dtype, pd.CategoricalDtype)
+    assert counts["category_id"].dtype == log["category_id"].dtype
+    assert audience.aipl_states(log)["user_id"].dtype == np.dtype("int64")

@@ -109,7 +109,7 @@ class Relation:
     run: Callable[[str], pd.DataFrame]
     dialect: str
     user_values: np.ndarray | None = None  # DataFrame input: user codes → original ids
-    key_values: dict[str, np.ndarray] = field(default_factory=dict)  # k_<name> → values
+    key_values: dict[str, pd.Index] = field(default_factory=dict)  # k_<name> → values
     on_close: Callable[[], None] | None = None
     last_ts: Callable[[], int | None] | None = None  # faster max/min(ts), e.g. from statistics
 
@@ -140,9 +140,10 @@ class Relation:
         return codes if self.user_values is None else self.user_values[codes]
 
     def decode(self, name: str, codes: Any) -> Any:
+        """Group-key values as the caller gave them, dtype kept (e.g. a category stays one)."""
         values = self.key_values.get(name)
         codes = np.asarray(codes)
-        return codes if values is None else values[codes.astype("int64")]
+        return codes if values is None else values.take(codes.astype("int64"))
 
     def close(self) -> None:
         if self.on_close is not None:
@@ -173,14 +174,15 @@ def _run_duckdb(con) -> Callable[[str], pd.DataFrame]:
     return lambda sql: con.sql(sql).df()
 
 
-def _factorize(values: pd.Series, name: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(values: pd.Series, name: str, what: str) -> tuple[np.ndarray, Any]:
+    """Codes 0..n-1 in sorted order of the values, and the sorted values."""
     codes, uniques = pd.factorize(values, sort=True)
     if (codes < 0).any():
         raise SchemaViolationError(
             f"column {name!r} of {what} has missing values; drop or fill them first",
             column=name,
         )
-    return codes.astype("int64"), np.asarray(uniques)
+    return codes.astype("int64"), uniques
 
 
 def _frame_relation(
@@ -191,11 +193,13 @@ def _frame_relation(
     amount: np.ndarray | None,
     what: str,
 ) -> Relation:
-    user_codes, user_values = _factorize(users, "user_id", what)
+    user_codes, user_ids = _factorize(users, "user_id", what)
+    user_values = np.asarray(user_ids)  # numpy ids, as a pandas group-by index gives them
     cols: dict[str, Any] = {"user_id": user_codes, "b": codes.astype("int8"), "ts": seconds}
-    key_values: dict[str, np.ndarray] = {}
+    key_values: dict[str, pd.Index] = {}
     for name, values in extra.items():
-        cols[f"k_{name}"], key_values[f"k_{name}"] = _factorize(values, name, what)
+        cols[f"k_{name}"], uniques = _factorize(values, name, what)
+        key_values[f"k_{name}"] = pd.Index(uniques)  # decoded keys keep their dtype
     if amount is not None:
         cols["amount"] = amount.astype("float64")
     frame = pd.DataFrame(cols)
