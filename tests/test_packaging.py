@@ -94,11 +94,15 @@ def test_casekit_processes_skip_rfc3987_syntax():
 
 
 def test_loading_a_dataset_does_not_import_pandas_on_spark():
-    """pandera probes pyspark.pandas at import (seconds, and a FutureWarning under pandas 3)."""
+    """pandera probes pyspark.pandas (seconds, and a FutureWarning under pandas 3).
+
+    Once at import when pyspark is installed, again at the first validation when pyspark is
+    loaded (a Spark user's process), hence ``pyspark.sql`` is imported first here.
+    """
     pytest.importorskip("pyspark")  # installed by the test extras for tests/test_spark.py
     out = _fresh_python(
         "import warnings; warnings.simplefilter('error'); "
-        "import casekit.data as d, sys; d.load('events_618'); "
+        "import casekit.data as d, sys, pyspark.sql; d.load('events_618'); "
         "print(any(m.startswith('pyspark.pandas') for m in sys.modules), "
         "'pyspark.pandas' in sys.modules)"
     )

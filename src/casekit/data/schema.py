@@ -24,7 +24,9 @@ date      ``datetime64[ns]`` (midnight, naive)    ``YYYY-MM-DD``
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -183,28 +185,33 @@ def coerce(df: pd.DataFrame, entry: Mapping[str, Any], dataset: str | None = Non
     return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
 
-def _import_pandera():
-    """``pandera.pandas``, without its import-time probe of ``pyspark.pandas``.
+@contextlib.contextmanager
+def _without_pandas_on_spark():
+    """Hide ``pyspark.pandas`` from pandera's probes while the block runs.
 
-    pandera imports ``pyspark.pandas`` whenever pyspark is installed (our test extras install
-    it for tests/test_spark.py), which costs seconds and prints a pandas-3 FutureWarning into
-    every notebook that loads a dataset. Its only purpose is type hints for pandas-on-Spark,
-    which casekit does not use (and which fails to import under pandas 3 anyway), so the
-    probe is told the module is absent while pandera loads; the block is lifted right after.
+    pandera imports ``pyspark.pandas`` when pyspark is installed (on import) or loaded (on
+    its first validation). Our test extras install pyspark for tests/test_spark.py, and that
+    import costs seconds and prints a pandas-3 FutureWarning into every notebook that loads
+    a dataset. It only serves pandas-on-Spark, which casekit does not use (and which fails to
+    import under pandas 3 anyway), so the probes are told the module is absent; the block is
+    lifted right after, and a ``pyspark.pandas`` already loaded is left alone.
     """
-    import sys
-
-    if "pandera.pandas" in sys.modules:
-        return sys.modules["pandera.pandas"]
     blocked = "pyspark.pandas" not in sys.modules
     if blocked:
         sys.modules["pyspark.pandas"] = None  # type: ignore[assignment]
     try:
-        import pandera.pandas
+        yield
     finally:
         if blocked and sys.modules.get("pyspark.pandas", 0) is None:
             del sys.modules["pyspark.pandas"]
-    return pandera.pandas
+
+
+def _import_pandera():
+    """``pandera.pandas``, without its probe of ``pyspark.pandas``."""
+    if "pandera.pandas" not in sys.modules:
+        with _without_pandas_on_spark():
+            import pandera.pandas  # noqa: F401
+    return sys.modules["pandera.pandas"]
 
 
 def _pandera_schema(entry: Mapping[str, Any]):
@@ -278,7 +285,8 @@ def validate(df: pd.DataFrame, entry: Mapping[str, Any], dataset: str | None = N
             f"has {len(df)} rows; expected at least {entry['min_rows']}", dataset=dataset
         )
     try:
-        _pandera_schema(entry).validate(df, lazy=True)
+        with _without_pandas_on_spark():  # the first validation registers backends
+            _pandera_schema(entry).validate(df, lazy=True)
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
         # Report a column-level problem before a whole-row key problem: it is more specific.
