@@ -129,6 +129,21 @@ def _times(s: pd.Series, column: str, *, what: str) -> pd.Series:
     return to_shanghai(s, column)
 
 
+def _amounts(rows: pd.DataFrame, amount_col: str | None, df: pd.DataFrame, what: str):
+    """The order amounts (CNY) of ``rows`` as floats, None without ``amount_col``."""
+    if amount_col is None:
+        return None
+    if amount_col not in rows.columns:
+        _missing(
+            amount_col,
+            df,
+            what=what,
+            zh="金额",
+            hint="Pass amount_col=None to count orders instead of summing money.",
+        )
+    return require_numeric_column(rows, amount_col, zh="金额", what=what).to_numpy()
+
+
 def _purchases(
     data: Any,
     *,
@@ -161,16 +176,9 @@ def _purchases(
         src, user, ts = df, df[user_col], _times(df[time_col], time_col, what=what)
     out = pd.DataFrame({"user": user.reset_index(drop=True), "ts": ts.reset_index(drop=True)})
     out["day"] = _days(out["ts"])
-    if amount_col is not None:
-        if amount_col not in src.columns:
-            _missing(
-                amount_col,
-                df,
-                what=what,
-                zh="金额",
-                hint="Pass amount_col=None to count orders instead of summing money.",
-            )
-        out["amount"] = require_numeric_column(src, amount_col, zh="金额", what=what).to_numpy()
+    amount = _amounts(src, amount_col, df, what)
+    if amount is not None:
+        out["amount"] = amount
     return out
 
 
@@ -215,19 +223,10 @@ def _order_relation(
                 f"{what} has no 'buy' events (购买), so there are no orders to analyse"
             )
         amount = None
-        if amount_col is not None:
-            if amount_col not in df.columns:
-                _missing(
-                    amount_col,
-                    df,
-                    what=what,
-                    zh="金额",
-                    hint="Pass amount_col=None to count orders instead of summing money.",
-                )
+        bought = _amounts(df.loc[buys], amount_col, df, what)  # only buys carry a price
+        if bought is not None:
             amount = np.zeros(len(df))
-            amount[buys] = require_numeric_column(
-                df.loc[buys], amount_col, zh="金额", what=what
-            ).to_numpy()
+            amount[buys] = bought
         return engine._frame_relation(
             log["user_id"],
             log["behavior_type"].cat.codes.to_numpy(),
@@ -243,17 +242,7 @@ def _order_relation(
             column=user_col,
         )
     times = _times(df[time_col], time_col, what=what)
-    amount = None
-    if amount_col is not None:
-        if amount_col not in df.columns:
-            _missing(
-                amount_col,
-                df,
-                what=what,
-                zh="金额",
-                hint="Pass amount_col=None to count orders instead of summing money.",
-            )
-        amount = require_numeric_column(df, amount_col, zh="金额", what=what).to_numpy()
+    amount = _amounts(df, amount_col, df, what)
     return engine.order_relation(df[user_col], times, amount, what)
 
 
@@ -364,7 +353,7 @@ def _aipl(
     start, end = _aipl_window(as_of, lookback)
     aggs = aipl_aggregates(start, end)
     per_user = rel.query(
-        f"SELECT user_id, {', '.join(f'{e} AS {n}' for n, e in aggs.items())} FROM {_days_e()} "
+        f"SELECT user_id, {engine.select_sql(aggs)} FROM {_days_e()} "
         f"WHERE d BETWEEN {start} AND {end} GROUP BY user_id ORDER BY user_id"
     )
     deep = None if interest_pv is None else _aipl_deep_users(rel, start, end, interest_pv)
@@ -375,8 +364,7 @@ def _last_day(rel: engine.Relation, what: str = "the event log") -> pd.Timestamp
     last = rel.max_ts()
     if last is None:
         raise EmptyDataError(f"{what} has no events")
-    day = (last + engine.BEIJING_UTC_OFFSET_S) // 86_400
-    return pd.Timestamp(engine.days_to_datetimes([day])[0])
+    return pd.Timestamp(engine.days_to_datetimes([engine.day_of_ts(last)])[0])
 
 
 def _aipl_params(
@@ -577,7 +565,7 @@ def rfm_scores(
     with rel:
         aggs = rfm_aggregates(engine.day_number(day), with_amount=amount_col is not None)
         per_user = rel.query(
-            f"SELECT user_id, {', '.join(f'{e} AS {n}' for n, e in aggs.items())} "
+            f"SELECT user_id, {engine.select_sql(aggs)} "
             f"FROM {_days_e()} WHERE b = 3 AND d <= {engine.day_number(day)} "
             f"GROUP BY user_id ORDER BY user_id"
         )
@@ -1149,7 +1137,7 @@ def overview(
     pieces, but all per-user aggregates come from a single pass over the log — what
     matters on a 100-million-row file. ``as_of`` defaults to the day of the last event.
     """
-    from casekit.funnel import _FLAG_SQL, _STAGE_SQL, _select, _stage_frame
+    from casekit.funnel import _FLAG_SQL, _STAGE_SQL, _stage_frame
 
     day = None if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
     if not engine.is_source(events):
@@ -1165,8 +1153,8 @@ def overview(
         whole = (
             first is not None
             and last is not None
-            and start <= (first + engine.BEIJING_UTC_OFFSET_S) // 86_400
-            and (last + engine.BEIJING_UTC_OFFSET_S) // 86_400 <= end
+            and start <= engine.day_of_ts(first)
+            and engine.day_of_ts(last) <= end
         )
         if whole:
             # Every event is in the AIPL window and on or before as_of (the usual case, e.g.
@@ -1183,7 +1171,8 @@ def overview(
                 **rfm_aggregates(end, prefix="r_"),
             }
         per_user = rel.query(
-            f"SELECT user_id, {_select(aggs)} FROM {_days_e()} GROUP BY user_id ORDER BY user_id"
+            f"SELECT user_id, {engine.select_sql(aggs)} FROM {_days_e()} "
+            f"GROUP BY user_id ORDER BY user_id"
         )
         if whole:
             for flag, count in (
@@ -1206,7 +1195,7 @@ def overview(
         con = engine._duckdb(threads=1)
         try:
             con.register("per_user", per_user)
-            stages = con.sql(f"SELECT {_select(_STAGE_SQL)} FROM per_user").df()
+            stages = con.sql(f"SELECT {engine.select_sql(_STAGE_SQL)} FROM per_user").df()
         finally:
             con.close()
         return Overview(funnel=_stage_frame(stages, [], rel), aipl=aipl, rfm=rfm, as_of=day)

@@ -509,24 +509,18 @@ _EVENT_SQL = {
 }
 
 
-def _select(columns: Mapping[str, str]) -> str:
-    return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
-
-
 def stage_counts_sql(by: Sequence[str] = (), unit: str = "user") -> str:
     """The SQL of :func:`stage_counts` over the relation ``{events}`` (see casekit.data.engine)."""
     keys = [f"k_{n}" for n in by]
     group = ", ".join(keys)
     head = f"{group}, " if keys else ""
-    order = f" ORDER BY {group}" if keys else ""
+    # No keys: one row, or none for an empty log (HAVING keeps a global aggregate empty).
+    tail = f" GROUP BY {group} ORDER BY {group}" if keys else " HAVING count(*) > 0"
     if unit == "event":
-        grouping = f" GROUP BY {group}" if keys else " HAVING count(*) > 0"
-        return f"SELECT {head}{_select(_EVENT_SQL)} FROM {_keyed(by)}{grouping}{order}"
-    per_user = (
-        f"SELECT {head}user_id, {_select(_FLAG_SQL)} FROM {_keyed(by)} GROUP BY {head}user_id"
-    )
-    grouping = f" GROUP BY {group}" if keys else " HAVING count(*) > 0"
-    return f"SELECT {head}{_select(_STAGE_SQL)} FROM ({per_user}) AS per_user{grouping}{order}"
+        return f"SELECT {head}{engine.select_sql(_EVENT_SQL)} FROM {_keyed(by)}{tail}"
+    flags = engine.select_sql(_FLAG_SQL)
+    per_user = f"SELECT {head}user_id, {flags} FROM {_keyed(by)} GROUP BY {head}user_id"
+    return f"SELECT {head}{engine.select_sql(_STAGE_SQL)} FROM ({per_user}) AS per_user{tail}"
 
 
 def _stage_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relation) -> pd.DataFrame:

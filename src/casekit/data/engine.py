@@ -84,6 +84,16 @@ def hour_sql(ts: str = "ts") -> str:
     return f"((({hours}) % 24) + 24) % 24"
 
 
+def day_of_ts(seconds: int) -> int:
+    """The Beijing day number (as ``day_sql`` counts them) of Unix seconds, in Python."""
+    return (seconds + BEIJING_UTC_OFFSET_S) // 86_400
+
+
+def select_sql(columns: dict[str, str]) -> str:
+    """``expr AS name, …`` for a mapping name → SQL expression."""
+    return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+
+
 def day_number(day: pd.Timestamp) -> int:
     """Days since 1970-01-01 of a naive (Beijing) midnight, as ``day_sql`` counts them."""
     return int((day - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1))
@@ -111,8 +121,8 @@ class Relation:
     user_values: np.ndarray | None = None  # DataFrame input: user codes → original ids
     key_values: dict[str, pd.Index] = field(default_factory=dict)  # k_<name> → values
     on_close: Callable[[], None] | None = None
-    last_ts: Callable[[], int | None] | None = None  # faster max/min(ts), e.g. from statistics
-
+    # Faster max/min(ts) than a scan, e.g. from Parquet statistics; None: scan.
+    last_ts: Callable[[], int | None] | None = None
     first_ts: Callable[[], int | None] | None = None
 
     def max_ts(self) -> int | None:
