@@ -221,10 +221,11 @@ def test_auction_properties(table, slots):
 # ------------------------------------------------------------------------------------------
 
 
-def test_simulate_day_accelerated_runs_out_at_14():
+def test_simulate_day_standard_delivery_runs_out_at_14():
+    # 标准投放 (standard delivery) buys traffic as it comes.
     # 10 clicks every hour at 1 CNY, budget 150: hours 0..14 buy 15 × 10 = 150 clicks,
     # the budget is gone at the end of hour 14 (14:00–15:00); hours 15..23 lose 9 × 10 = 90
-    hourly = ads.simulate_day([10] * 24, 1.0, 150, pacing="accelerated")
+    hourly = ads.simulate_day([10] * 24, 1.0, 150, pacing="standard")
     assert hourly.columns.tolist() == [
         "hour", "demand_clicks", "clicks", "clicks_lost", "cost_cny", "cumulative_cost_cny",
         "budget_exhausted",
@@ -240,10 +241,10 @@ def test_simulate_day_accelerated_runs_out_at_14():
     assert summary.lost_share == pytest.approx(90 / 240)
 
 
-def test_simulate_day_standard_spreads_budget():
-    # total demand 240 clicks × 1 CNY = 240 > 150: every hour keeps 150 / 240 = 0.625 of its
-    # clicks (6.25), spend lasts until hour 23; clicks lost 240 − 150 = 90
-    hourly = ads.simulate_day([10] * 24, 1.0, 150, pacing="standard")
+def test_simulate_day_even_pacing_spreads_budget():
+    # 匀速投放 (even pacing): total demand 240 clicks × 1 CNY = 240 > 150: every hour keeps
+    # 150 / 240 = 0.625 of its clicks (6.25), spend lasts until hour 23; clicks lost 240 − 150 = 90
+    hourly = ads.simulate_day([10] * 24, 1.0, 150, pacing="even")
     assert hourly["clicks"].tolist() == pytest.approx([6.25] * 24)
     summary = ads.pacing_summary(hourly)
     assert summary.exhausted_hour == 23
@@ -254,14 +255,27 @@ def test_simulate_day_standard_spreads_budget():
 def test_simulate_day_hourly_cpc_changes_the_outcome():
     # CPC 0.5 for hours 0–11 and 2.0 for 12–23, demand 10/hour, budget 120.
     # Demand cost = 120 × 0.5 + 120 × 2 = 300.
-    # accelerated: hours 0–11 cost 60 (120 clicks); hours 12, 13, 14 cost 20 each → 120 at
-    #   hour 14; clicks 120 + 30 = 150.
-    # standard: factor 120 / 300 = 0.4 of 240 clicks = 96 clicks.
+    # standard delivery: hours 0–11 cost 60 (120 clicks); hours 12, 13, 14 cost 20 each → 120
+    #   at hour 14; clicks 120 + 30 = 150.
+    # even pacing: factor 120 / 300 = 0.4 of 240 clicks = 96 clicks.
     cpc = [0.5] * 12 + [2.0] * 12
-    fast = ads.pacing_summary(ads.simulate_day([10] * 24, cpc, 120, pacing="accelerated"))
-    even = ads.pacing_summary(ads.simulate_day([10] * 24, cpc, 120, pacing="standard"))
+    fast = ads.pacing_summary(ads.simulate_day([10] * 24, cpc, 120, pacing="standard"))
+    even = ads.pacing_summary(ads.simulate_day([10] * 24, cpc, 120, pacing="even"))
     assert (fast.exhausted_hour, fast.clicks) == (14, pytest.approx(150))
     assert (even.exhausted_hour, even.clicks) == (23, pytest.approx(96))
+
+
+def test_simulate_day_names_match_zhitongche():
+    # 直通车: 标准投放 = standard delivery (as traffic comes), 匀速投放 = even pacing.
+    # The default is even pacing; "accelerated" is an older name for standard delivery.
+    args = ([10] * 24, 1.0, 150)
+    default = ads.simulate_day(*args)
+    even = ads.simulate_day(*args, pacing="even")
+    standard = ads.simulate_day(*args, pacing="standard")
+    pd.testing.assert_frame_equal(default, even)
+    pd.testing.assert_frame_equal(standard, ads.simulate_day(*args, pacing="accelerated"))
+    assert ads.pacing_summary(standard).exhausted_hour == 14
+    assert ads.pacing_summary(even).exhausted_hour == 23
 
 
 def test_simulate_day_with_ctr_and_series_input():
@@ -332,7 +346,7 @@ def test_simulate_day_negative_budget_message():
     demand=st.lists(st.floats(min_value=0, max_value=500), min_size=24, max_size=24),
     cpc=st.floats(min_value=0.05, max_value=10),
     budget=st.floats(min_value=0, max_value=5000),
-    pacing=st.sampled_from(["standard", "accelerated"]),
+    pacing=st.sampled_from(["even", "standard", "accelerated"]),
 )
 def test_simulate_day_properties(demand, cpc, budget, pacing):
     hourly = ads.simulate_day(demand, cpc, budget, pacing=pacing)

@@ -15,7 +15,7 @@ from casekit.errors import MissingColumnError, SchemaViolationError, UnknownData
 NAMES = sorted(data.raw_catalog())
 FACTS = [n for n in NAMES if data.describe(n)["kind"] == "fact"]
 SYNTHETIC = [n for n in NAMES if data.describe(n)["kind"] == "synthetic"]
-SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+SEED_FILE = re.compile(r"^(\d{3}_[0-9a-f]{16}\.txt|A\d{3})$")  # article file or bibliography id
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -9,8 +9,8 @@ current rules (see REFERENCE.md, "Paid-traffic mechanics"):
   one's own bid.
 - 钻展 / 引力魔方 (display ads): billed per thousand impressions (CPM) or per click (CPC);
   compare them through eCPM and the break-even click-through rate.
-- Daily budget caps (日限额) with accelerated (标准投放 as fast as traffic comes) or standard
-  (智能化均匀投放, 匀速) pacing.
+- Daily budget caps (日限额) with standard delivery (标准投放: buy traffic as it comes) or even
+  pacing (匀速投放, 智能化均匀投放: spread the budget over the day).
 
 All money is in CNY (元), rates are proportions (3% is 0.03), hours are Beijing time.
 """
@@ -311,7 +311,7 @@ def simulate_day(
     cpc_cny: float | Sequence[float] | np.ndarray | pd.Series,
     daily_budget_cny: float,
     *,
-    pacing: str = "standard",
+    pacing: str = "even",
     ctr: float | None = None,
 ) -> pd.DataFrame:
     """Spend a daily budget (日限额) over 24 Beijing hours under a pacing rule.
@@ -320,16 +320,17 @@ def simulate_day(
     (expected, may be fractional); with ``ctr`` given they are read as impressions and
     converted as impressions × ctr. ``cpc_cny`` is one price or 24 hourly prices (> 0).
 
-    - ``"accelerated"`` (加速/标准投放): buy every click as it comes until the budget is gone;
-      cumulative cost = min(Σ demand × cpc so far, budget). Evening traffic is lost.
-    - ``"standard"`` (匀速/均匀投放): throttle every hour by the same factor
+    - ``"standard"`` (标准投放, standard delivery): buy every click as it comes until the
+      budget is gone; cumulative cost = min(Σ demand × cpc so far, budget). Evening traffic
+      is lost. ``"accelerated"`` is accepted as an older name for it.
+    - ``"even"`` (匀速投放, even pacing): throttle every hour by the same factor
       f = min(1, budget / Σ_h demand_h × cpc_h), so clicks_h = f × demand_h and the budget
       lasts until the last hour with traffic.
 
     Columns: hour, demand_clicks, clicks, clicks_lost, cost_cny, cumulative_cost_cny,
     budget_exhausted (True from the hour in which spend reaches the budget).
     """
-    pacing = choice(pacing, "pacing", ("standard", "accelerated"), zh="投放方式")
+    pacing = choice(pacing, "pacing", ("even", "standard", "accelerated"), zh="投放方式")
     demand = _hourly(hourly_clicks, "hourly_clicks", "每小时点击量")
     if ctr is not None:
         demand = demand * rate(ctr, "ctr", zh="点击率")
@@ -345,7 +346,7 @@ def simulate_day(
 
     demand_cost = demand * cpc
     total = float(demand_cost.sum())
-    if pacing == "accelerated":
+    if pacing in ("standard", "accelerated"):
         cumulative = np.minimum(np.cumsum(demand_cost), budget)
         cost = np.diff(cumulative, prepend=0.0)
         clicks = np.minimum(cost / cpc, demand)
