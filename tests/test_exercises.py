@@ -73,7 +73,7 @@ def _assert_boundary(name: str, q: dict, answer):
         assert others and G.compare(q, others[0], answer)[0] == "incorrect", where
         assert G.compare(q, str(answer).lower(), answer)[0] == "correct", where
     elif q["kind"] in ("items", "sequence"):
-        assert G.compare(q, list(answer) + ["__extra__"], answer)[0] == "incorrect", where
+        assert G.compare(q, [*answer, "__extra__"], answer)[0] == "incorrect", where
         if q["kind"] == "sequence" and len(set(map(str, answer))) > 1:
             assert G.compare(q, list(reversed(answer)), answer)[0] == "incorrect", where
 
