@@ -198,3 +198,97 @@ def test_tolerance_sentences_say_what_the_rule_applies():
 def test_a_number_question_must_state_exactly_one_valid_tolerance(extra, message):
     with pytest.raises(NotebookError, match=message):
         tolerance_rule(q(**extra), "solutions/x.ipynb")
+
+
+# --- the exact feedback of every branch (what the student reads) ----------------------------
+
+HINT = {"hint_zh": "看第 3 节"}
+FEEDBACK = [
+    (q(decimals=2, **HINT), None, 1.0, "unanswered", "尚未作答。提示：看第 3 节"),
+    (q(decimals=2), None, 1.0, "unanswered", "尚未作答。"),
+    (q(decimals=2, **HINT), 1.0, 1.0, "correct", "正确。"),
+    (q(decimals=2, **HINT), 1.5, 1.0, "incorrect",
+     "答案与期望不符。提示：看第 3 节 精度：保留两位小数即可（与标准答案相差不超过 0.005 算对），"
+     "不必更精确。"),
+    (q(decimals=4, **HINT), 5, 0.05, "incorrect",
+     "看起来你填的是百分数：这一题要的是比例，例如 5% 应写成 0.05，而不是 5。提示：看第 3 节"),
+    (q(decimals=2, **HINT), "0.05", 0.05, "incorrect",
+     "答案是文字 '0.05'，不是数字：去掉引号，直接写数字本身（例如 0.05，而不是 \"0.05\"）。"
+     "提示：看第 3 节"),
+    (q(decimals=2), "5%", 0.05, "incorrect",
+     "答案是文字 '5%'，不是数字：去掉引号，直接写数字本身（例如 0.05，而不是 \"0.05\"）。"),
+    (q("integer"), "七", 7, "incorrect", "答案应为一个整数，现在是一段文字。"),
+    (q(decimals=2, **HINT), "很多", 1.0, "incorrect", "答案应为一个数字，现在是一段文字。提示：看第 3 节"),
+    (q(decimals=2, **HINT), True, 1.0, "incorrect",
+     "答案应为一个数字，现在是 True/False。提示：看第 3 节"),
+    (q(decimals=2, **HINT), [1, 2], 1.0, "incorrect",
+     "答案应为一个数字，现在是含 2 个元素的列表。提示：看第 3 节"),
+    (q(decimals=2, **HINT), {"a": 1}, 1.0, "incorrect", "答案应为一个数字。提示：看第 3 节"),
+    (q(decimals=2, **HINT), {"$nonfinite": "nan"}, 1.0, "incorrect",
+     "答案是 NaN（不是一个数）：检查是否除以了 0、对空表求了均值，或筛选条件把数据全筛掉了。"
+     "提示：看第 3 节"),
+    (q("integer"), {"$nonfinite": "-inf"}, 1, "incorrect",
+     "答案是 无穷大（inf）：检查是否除以了 0、对空表求了均值，或筛选条件把数据全筛掉了。"),
+    (q("integer", **HINT), 2.5, 2, "incorrect",
+     "答案应为整数（人数、天数、名次这类量不会有小数）。提示：看第 3 节"),
+    (q("integer", **HINT), 3, 2, "incorrect", "答案与期望不符。提示：看第 3 节"),
+    (q("choice", options=["A", "B"], **HINT), "B", "A", "incorrect",
+     "答案与期望不符。提示：看第 3 节"),
+    (q("choice", options=["A", "B"], **HINT), "C", "A", "incorrect",
+     "'C' 不是可选项之一（可选：A / B）。提示：看第 3 节"),
+    (q("choice", options=["A", "B"], **HINT), 2, "A", "incorrect",
+     "答案应为选项本身（带引号的文字，例如 \"A\"）。提示：看第 3 节"),
+    (q("items", **HINT), "a", ["a"], "incorrect", "答案应为列表，例如 [\"a\", \"b\"]。提示：看第 3 节"),
+    (q("sequence", **HINT), ["b", "a"], ["a", "b"], "incorrect",
+     "元素都对了，但顺序不对：这一题要求按顺序排列。提示：看第 3 节"),
+    (q("sequence", **HINT), ["a", "c"], ["a", "b"], "incorrect", "答案与期望不符。提示：看第 3 节"),
+    (q("text", **HINT), 3, None, "incorrect", "这一题要写一段文字（放在引号里的字符串）。提示：看第 3 节"),
+    (q("text"), "见下", None, "needs_review", "已作答，由老师阅读评分。"),
+    (q("ranking"), 1, 1, "incorrect", "unknown question kind 'ranking'"),
+]
+
+
+@pytest.mark.parametrize(("question", "got", "expected", "status", "feedback"), FEEDBACK,
+                         ids=[f"{i:02d}-{c[0]['kind']}" for i, c in enumerate(FEEDBACK)])
+def test_each_branch_gives_its_exact_feedback(question, got, expected, status, feedback):
+    assert compare(question, got, expected) == (status, feedback)
+
+
+def test_percentage_detection_has_the_same_boundary_as_the_answer():
+    question = q(decimals=4)  # ± 0.00005 around 0.05, so 5 ± 0.005 as a percentage
+    assert "百分数" in compare(question, 5.0045, 0.05)[1]
+    assert "百分数" not in compare(question, 5.011, 0.05)[1]
+    assert "百分数" not in compare(q(decimals=2), 150, 1.5)[1]  # only proportions below 1
+    assert "百分数" not in compare(q(abs_tol=0.5), 0, 0.0)[1]
+
+
+def test_nonfinite_kinds():
+    from casekit.course.answers import _nonfinite
+
+    assert _nonfinite(float("nan")) == "nan"
+    assert _nonfinite(float("inf")) == "inf"
+    assert _nonfinite(float("-inf")) == "-inf"
+    assert _nonfinite(0.5) is None and _nonfinite({"$nonfinite": "inf", "x": 1}) is None
+    assert "无穷大" in compare(q(decimals=2), float("inf"), 1.0)[1]
+    assert "NaN" in compare(q(decimals=2), float("nan"), 1.0)[1]
+
+
+def test_tolerance_of_relative_and_absolute_rules():
+    assert tolerance_abs(q(rel_tol=0.01), -200.0) == pytest.approx(2.0)
+    assert tolerance_abs(q(abs_tol=0.25), 1e9) == 0.25
+    assert tolerance_abs(q(decimals=3), 7.0) == pytest.approx(0.0005)
+    assert tolerance_rule(q(decimals=9)) == ("decimals", 9.0)
+    with pytest.raises(NotebookError, match="whole number"):
+        tolerance_rule(q(decimals=10))
+    with pytest.raises(NotebookError, match="whole number"):
+        tolerance_rule(q(decimals=True))
+    with pytest.raises(NotebookError, match="positive"):
+        tolerance_rule(q(rel_tol=True))
+    with pytest.raises(NotebookError, match="positive"):
+        tolerance_rule(q(abs_tol=float("inf")))
+    with pytest.raises(NotebookError, match=r"^solutions/x.ipynb: question 'q1'"):
+        tolerance_rule(q(), "solutions/x.ipynb")
+    with pytest.raises(NotebookError, match=r"^exercise: question 'q1'.*found none"):
+        tolerance_rule(q())
+    with pytest.raises(NotebookError, match="found decimals, abs_tol"):
+        tolerance_rule(q(decimals=1, abs_tol=0.1))
