@@ -5,6 +5,8 @@
 #   make bench-scale   100M-row UserBehavior log: first load, then funnel + AIPL + RFM on DuckDB
 #                      vs pandas (~10 min, 4 GB of data in .casekit-cache/bench-scale; writes
 #                      benchmarks/results/scale.json; not part of make bench)
+#   make mutation      mutation testing of the grader's comparison and core formulas (mutmut;
+#                      writes benchmarks/results/mutation.md; not part of make test)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,7 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.casekit-installed
 JOBS   ?=
 
-.PHONY: course test lab bench bench-scale lint clean venv
+.PHONY: course test lab bench bench-scale mutation lint clean venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,8 +52,11 @@ bench: $(STAMP)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --json benchmarks/results/scale.json
 
+mutation: $(STAMP)
+	$(BIN)/python benchmarks/mutation.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis .benchmarks .casekit-cache
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis .benchmarks .casekit-cache mutants

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from casekit.course import answers as ANS
 from casekit.course import assign as A
 from casekit.course import build as B
 from casekit.course import grade as G
@@ -44,7 +45,49 @@ def test_solution_answers_every_question_for_three_parameter_sets(path, cache):
         for q in spec["questions"]:
             status, _ = G.compare(q, got[q["id"]], got[q["id"]])
             assert status in ("correct", "needs_review"), (path.name, q["id"], status)
+            _assert_boundary(path.name, q, got[q["id"]])
     numeric = [q["id"] for q in spec["questions"] if q["kind"] in ("number", "integer")]
     assert any(len({a[q] for a in answers}) > 1 for q in numeric), (
         f"{path.name}: students with different parameters get the same numeric answers"
     )
+
+
+def _assert_boundary(name: str, q: dict, answer):
+    """The solution's own answer, moved to just inside / twice its tolerance, is marked
+    right / wrong; for exact kinds, a neighbouring value or another option is wrong."""
+    where = (name, q["id"])
+    if q["kind"] == "number":
+        tol = ANS.tolerance_abs(q, answer)
+        assert tol > 0, f"{where}: a relative tolerance needs a non-zero answer"
+        for sign in (1, -1):
+            assert G.compare(q, answer + sign * 0.9 * tol, answer)[0] == "correct", where
+            assert G.compare(q, answer + sign * 2 * tol, answer)[0] == "incorrect", where
+        if "decimals" in q:
+            assert G.compare(q, round(answer, q["decimals"]), answer)[0] == "correct", where
+    elif q["kind"] == "integer":
+        assert G.compare(q, answer + 1, answer)[0] == "incorrect", where
+        assert G.compare(q, answer - 1, answer)[0] == "incorrect", where
+        assert G.compare(q, float(answer), answer)[0] == "correct", where
+    elif q["kind"] == "choice":
+        others = [o for o in q["options"] if str(o).upper() != str(answer).upper()]
+        assert others and G.compare(q, others[0], answer)[0] == "incorrect", where
+        assert G.compare(q, str(answer).lower(), answer)[0] == "correct", where
+    elif q["kind"] in ("items", "sequence"):
+        assert G.compare(q, [*answer, "__extra__"], answer)[0] == "incorrect", where
+        if q["kind"] == "sequence" and len(set(map(str, answer))) > 1:
+            assert G.compare(q, list(reversed(answer)), answer)[0] == "incorrect", where
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_every_numeric_question_states_its_tolerance_where_the_student_reads_it(path):
+    nb = B.read_notebook(path)
+    spec = A.exercise_spec(nb, str(path))
+    exercise = B.read_notebook(ROOT / "exercises" / path.name)
+    for q in spec["questions"]:
+        if q["kind"] != "number":
+            continue
+        sentence = ANS.tolerance_zh(q)
+        for book in (nb, exercise):
+            heads = [c.source for c in book.cells if c.cell_type == "markdown"
+                     and c.source.startswith("### 问题") and f"（{q['id']} " in c.source]
+            assert len(heads) == 1 and sentence in heads[0], (path.name, q["id"], sentence)

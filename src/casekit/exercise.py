@@ -155,6 +155,8 @@ def to_json_value(value: Any) -> Any:
     if pd is not None and isinstance(value, pd.Series | pd.Index):
         return [to_json_value(v) for v in value.tolist()]
     if np is not None and isinstance(value, np.ndarray):
+        if value.ndim == 0:  # np.array(0.5) is one number, and .tolist() gives a float
+            return to_json_value(value.item())
         return [to_json_value(v) for v in value.tolist()]
     if isinstance(value, set | frozenset):
         return sorted((to_json_value(v) for v in value), key=str)
@@ -165,11 +167,25 @@ def to_json_value(value: Any) -> Any:
     return repr(value)[:200]
 
 
+def _nonfinite_marker(value: Any) -> dict | None:
+    """``{"$nonfinite": "nan"}`` for a NaN/infinite answer, so the grader can say so."""
+    try:
+        v = float(value) if isinstance(value, Real) and not isinstance(value, bool) else None
+    except (TypeError, ValueError):  # pragma: no cover - Real always converts
+        v = None
+    if v is None or math.isfinite(v):
+        return None
+    return {"$nonfinite": "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")}
+
+
 def dump_answers(answers: Mapping[str, str], namespace: Mapping[str, Any], path: str) -> None:
     """Write ``{question: value of its answer variable}`` to ``path`` as JSON (atomically)."""
     out = {}
     for qid, variable in answers.items():
-        out[qid] = to_json_value(namespace.get(variable)) if variable in namespace else None
+        value = namespace.get(variable) if variable in namespace else None
+        if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+            value = value.item()  # a numpy scalar or 0-d array holds one number
+        out[qid] = _nonfinite_marker(value) or to_json_value(value)
     text = json.dumps(out, ensure_ascii=False, sort_keys=True)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.course import params as P
+from casekit.course.answers import tolerance_rule
 from casekit.course.build import notebook_bytes, read_notebook
 from casekit.data.schema import atomic_write_bytes
 from casekit.errors import BadParameterError, NotebookError
@@ -75,6 +76,8 @@ def exercise_spec(nb, where: str = "solution") -> dict:
                 f"{where}: question {q['id']!r} has kind {q['kind']!r}; "
                 f"expected one of {sorted(QUESTION_KINDS)}"
             )
+        if q["kind"] == "number":
+            tolerance_rule(q, where)
         if q["id"] in seen:
             raise NotebookError(f"{where}: question id {q['id']!r} is used twice")
         seen.add(q["id"])

@@ -27,7 +27,6 @@ import hashlib
 import html
 import io
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -41,10 +40,10 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from casekit.course import assign as A
 from casekit.course import params as P
+from casekit.course.answers import compare
 from casekit.data.schema import atomic_write_bytes
 from casekit.errors import CasekitError
 
@@ -87,44 +86,6 @@ class SubmissionResult:
 
 
 # --- comparing answers ----------------------------------------------------------------------
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def compare(question: dict, got: Any, expected: Any) -> tuple[str, str]:
-    """(status, feedback) for one answer against the expected value, per the question kind."""
-    kind = question["kind"]
-    hint = question.get("hint_zh", "")
-    if got is None:
-        return "unanswered", "尚未作答。" + (f"提示：{hint}" if hint else "")
-    if kind == "text":
-        ok = isinstance(got, str) and got.strip()
-        return ("needs_review", "已作答，由老师阅读评分。") if ok else (
-            "unanswered", "尚未作答。"
-        )
-    wrong = "答案与期望不符。" + (f"提示：{hint}" if hint else "")
-    if kind == "number":
-        if not _is_number(got) or not math.isfinite(got):
-            return "incorrect", "答案应为一个数字。" + (f"提示：{hint}" if hint else "")
-        rel = float(question.get("rel_tol", 1e-6))
-        tol = max(float(question.get("abs_tol", 1e-9)), rel * abs(float(expected)))
-        return ("correct", "正确。") if abs(got - expected) <= tol else ("incorrect", wrong)
-    if kind == "integer":
-        if not _is_number(got) or float(got) != int(got):
-            return "incorrect", "答案应为整数。" + (f"提示：{hint}" if hint else "")
-        return ("correct", "正确。") if int(got) == int(expected) else ("incorrect", wrong)
-    if kind == "choice":
-        same = isinstance(got, str) and got.strip().upper() == str(expected).strip().upper()
-        return ("correct", "正确。") if same else ("incorrect", wrong)
-    if kind in ("items", "sequence"):
-        if not isinstance(got, list):
-            return "incorrect", "答案应为列表。" + (f"提示：{hint}" if hint else "")
-        a, b = [str(x) for x in got], [str(x) for x in expected]
-        same = sorted(a) == sorted(b) if kind == "items" else a == b
-        return ("correct", "正确。") if same else ("incorrect", wrong)
-    return "incorrect", f"unknown question kind {kind!r}"
 
 
 def score_answers(spec: dict, got: dict, expected: dict) -> list[QuestionResult]:
