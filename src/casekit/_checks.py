@@ -6,6 +6,7 @@ one consistent, specific message (``casekit.errors``) instead of a silent wrong 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from numbers import Real
@@ -164,6 +165,61 @@ def _to_shanghai(ts: pd.Series, column: str) -> pd.Series:
         f"Unix seconds or date-times",
         column=column,
     )
+
+
+def date_value(value: Any, name: str, *, zh: str | None = None) -> pd.Timestamp:
+    """A calendar date (Beijing time) as a naive midnight ``pd.Timestamp``.
+
+    Accepts ``'2020-06-18'``, ``datetime.date``, ``datetime``/``pd.Timestamp`` (naive ones are
+    read as Beijing time, aware ones converted to it); the time of day is dropped.
+    """
+    expected = "a date such as '2020-06-18'"
+    if isinstance(value, bool | int | float | np.integer | np.floating) or value is None:
+        raise BadParameterError(name, value, expected, zh=zh)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise BadParameterError(name, value, expected, zh=zh) from exc
+    if pd.isna(ts):
+        raise BadParameterError(name, value, expected, zh=zh)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(TZ).tz_localize(None)
+    return ts.normalize().as_unit("ns")
+
+
+def date_column(s: pd.Series, column: str, *, what: str, zh: str | None = None) -> pd.Series:
+    """A column of dates as naive ``datetime64[ns]`` midnights (Beijing calendar days)."""
+    label = f"{column!r} ({zh})" if zh else repr(column)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        out = s.dt.tz_convert(TZ).dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_dtype(s):
+        out = s
+    elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        raise SchemaViolationError(
+            f"column {label} of {what} has dtype {s.dtype}; expected dates such as "
+            f"'2020-06-18' (convert numbers with pd.to_datetime first)",
+            column=column,
+        )
+    else:
+        try:
+            out = pd.to_datetime(s, format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise SchemaViolationError(
+                f"column {label} of {what} has values that are not dates ({exc}); "
+                f"expected dates such as '2020-06-18'",
+                column=column,
+            ) from exc
+        if isinstance(out.dtype, pd.DatetimeTZDtype):
+            out = out.dt.tz_convert(TZ).dt.tz_localize(None)
+    if out.isna().any():
+        row = out.index[out.isna()][0]
+        raise SchemaViolationError(
+            f"column {label} of {what} has a missing date at row {row!r}; fill or drop it",
+            column=column,
+        )
+    return out.dt.normalize().astype("datetime64[ns]")
 
 
 def event_log(events: Any, *, what: str = "the event log") -> pd.DataFrame:

@@ -25,6 +25,8 @@ import pandas as pd
 from casekit._checks import (
     EVENT_ZH,
     choice,
+    date_column,
+    date_value,
     event_log,
     number,
     rate,
@@ -33,7 +35,7 @@ from casekit._checks import (
     require_numeric_column,
     to_shanghai,
 )
-from casekit.campaign import _calendar, _date_column, _to_date, phase_of
+from casekit.campaign import check_calendar, phase_of
 from casekit.data import engine
 from casekit.errors import (
     BadParameterError,
@@ -227,10 +229,10 @@ def _order_relation(
         if bought is not None:
             amount = np.zeros(len(df))
             amount[buys] = bought
-        return engine._frame_relation(
+        return engine.frame_relation(
             log["user_id"],
             log["behavior_type"].cat.codes.to_numpy(),
-            engine._unix_seconds(log["timestamp"]),
+            engine.unix_seconds(log["timestamp"]),
             {},
             amount,
             what,
@@ -408,7 +410,7 @@ def aipl_states(
     Returns ``user_id``, ``state`` (ordered category A < I < P < L) and the evidence:
     window counts ``pv, cart, fav, buy`` and ``buy_days``; sorted by ``user_id``.
     """
-    as_of_day = None if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
+    as_of_day = None if as_of is None else date_value(as_of, "as_of", zh="截至日期")
     if not engine.is_source(events):
         event_log(events)  # a bad log fails before the parameters are looked at
     lookback, loyal, pv_n = _aipl_params(lookback_days, loyal_buy_days, interest_pv, events)
@@ -477,8 +479,8 @@ def aipl_transitions(
     """
     if not engine.is_source(events):
         event_log(events)
-    a = _to_date(date_a, "date_a", zh="起始日期")
-    b = _to_date(date_b, "date_b", zh="结束日期")
+    a = date_value(date_a, "date_a", zh="起始日期")
+    b = date_value(date_b, "date_b", zh="结束日期")
     if b <= a:
         raise BadParameterError("date_b", date_b, f"a date after date_a ({a:%Y-%m-%d})")
     if not isinstance(normalize, bool):
@@ -558,7 +560,7 @@ def rfm_scores(
     ``monetary``, ``R``, ``F``, ``M``, ``rfm`` (e.g. ``'545'``), ``segment`` (Chinese,
     ordered category) and ``segment_en``; sorted by user.
     """
-    day = _to_date(as_of, "as_of", zh="截至日期")
+    day = date_value(as_of, "as_of", zh="截至日期")
     nbins = int(number(bins, "bins", zh="分档数", minimum=2, maximum=10, integer=True))
     choice(split, "split", ("mean", "median"), zh="高低分界")
     rel = _order_relation(orders, user_col=user_col, time_col=time_col, amount_col=amount_col)
@@ -684,8 +686,8 @@ def customer_types(
     ``first_purchase_date`` (NaT for 潜客), ``bought_in_period`` (e.g. 老客 recalled by the
     campaign) and ``active_in_period`` (any row in the period); sorted by user.
     """
-    start = _to_date(period_start, "period_start", zh="开始日期")
-    end = _to_date(period_end, "period_end", zh="结束日期")
+    start = date_value(period_start, "period_start", zh="开始日期")
+    end = date_value(period_end, "period_end", zh="结束日期")
     if end < start:
         raise BadParameterError(
             "period_end", period_end, f"a date on or after period_start ({start:%Y-%m-%d})"
@@ -816,7 +818,7 @@ def repurchase_rate(
     """
     with _order_relation(orders, user_col=user_col, time_col=time_col, amount_col=None) as rel:
         od = _buy_days(rel, "the orders")
-    day = od["day"].max() if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
+    day = od["day"].max() if as_of is None else date_value(as_of, "as_of", zh="截至日期")
     od = _up_to(od, day, "the orders")
     n = None
     if within_days is not None:
@@ -1011,7 +1013,7 @@ def fan_growth(
     what = "the daily fan table"
     df = require_frame(daily, what)
     require_columns(df, (date_col,), what=what, zh={date_col: "日期"})
-    dates = _date_column(df[date_col], date_col, what=what, zh="日期")
+    dates = date_column(df[date_col], date_col, what=what, zh="日期")
     order = np.argsort(dates.to_numpy(), kind="stable")
     df, dates = df.iloc[order], dates.iloc[order]
     if dates.duplicated().any():
@@ -1075,7 +1077,7 @@ def fan_growth(
     by_phase = None
     peak_phase = peak_phase_share = None
     if calendar is not None:
-        cal = _calendar(calendar)
+        cal = check_calendar(calendar)
         phases = phase_of(out["date"], cal).fillna(_OUTSIDE)
         out["phase"] = phases.to_numpy()
         labels = [*cal["phase"], _OUTSIDE]
@@ -1137,9 +1139,9 @@ def overview(
     pieces, but all per-user aggregates come from a single pass over the log — what
     matters on a 100-million-row file. ``as_of`` defaults to the day of the last event.
     """
-    from casekit.funnel import _FLAG_SQL, _STAGE_SQL, _stage_frame
+    from casekit.funnel import stage_counts_from_flags, user_flag_aggregates
 
-    day = None if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
+    day = None if as_of is None else date_value(as_of, "as_of", zh="截至日期")
     if not engine.is_source(events):
         event_log(events)
     lookback, loyal, _ = _aipl_params(lookback_days, loyal_buy_days, None, events)
@@ -1166,7 +1168,7 @@ def overview(
             }
         else:
             aggs = {
-                **_FLAG_SQL,
+                **user_flag_aggregates(),
                 **aipl_aggregates(start, end, prefix="a_"),
                 **rfm_aggregates(end, prefix="r_"),
             }
@@ -1192,10 +1194,5 @@ def overview(
         if not (per_user["r_orders"].to_numpy() > 0).any():
             raise EmptyDataError(f"the event log has no 'buy' events on or before {day:%Y-%m-%d}")
         rfm = _rfm_frame(per_user, rel, day, nbins, split, "user_id", prefix="r_")
-        con = engine._duckdb(threads=1)
-        try:
-            con.register("per_user", per_user)
-            stages = con.sql(f"SELECT {engine.select_sql(_STAGE_SQL)} FROM per_user").df()
-        finally:
-            con.close()
-        return Overview(funnel=_stage_frame(stages, [], rel), aipl=aipl, rfm=rfm, as_of=day)
+        funnel = stage_counts_from_flags(per_user)
+        return Overview(funnel=funnel, aipl=aipl, rfm=rfm, as_of=day)

@@ -19,7 +19,6 @@ totals add up exactly.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from casekit._checks import (
-    TZ,
+    date_column,
+    date_value,
     number,
     rate,
     require_columns,
@@ -55,70 +55,11 @@ __all__ = [
     "StoreCoupon",
     "allocate_budget",
     "calendar_618",
+    "check_calendar",
     "final_price",
     "parse_manjian",
     "phase_of",
 ]
-
-# ---------------------------------------------------------------------------------------------
-# Dates (module-private helpers, also used by casekit.audience)
-# ---------------------------------------------------------------------------------------------
-
-
-def _to_date(value: Any, name: str, *, zh: str | None = None) -> pd.Timestamp:
-    """A calendar date (Beijing time) as a naive midnight ``pd.Timestamp``.
-
-    Accepts ``'2020-06-18'``, ``datetime.date``, ``datetime``/``pd.Timestamp`` (naive ones are
-    read as Beijing time, aware ones converted to it); the time of day is dropped.
-    """
-    expected = "a date such as '2020-06-18'"
-    if isinstance(value, bool | int | float | np.integer | np.floating) or value is None:
-        raise BadParameterError(name, value, expected, zh=zh)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise BadParameterError(name, value, expected, zh=zh) from exc
-    if pd.isna(ts):
-        raise BadParameterError(name, value, expected, zh=zh)
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert(TZ).tz_localize(None)
-    return ts.normalize().as_unit("ns")
-
-
-def _date_column(s: pd.Series, column: str, *, what: str, zh: str | None = None) -> pd.Series:
-    """A column of dates as naive ``datetime64[ns]`` midnights (Beijing calendar days)."""
-    label = f"{column!r} ({zh})" if zh else repr(column)
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        out = s.dt.tz_convert(TZ).dt.tz_localize(None)
-    elif pd.api.types.is_datetime64_dtype(s):
-        out = s
-    elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        raise SchemaViolationError(
-            f"column {label} of {what} has dtype {s.dtype}; expected dates such as "
-            f"'2020-06-18' (convert numbers with pd.to_datetime first)",
-            column=column,
-        )
-    else:
-        try:
-            out = pd.to_datetime(s, format="mixed")
-        except (ValueError, TypeError) as exc:
-            raise SchemaViolationError(
-                f"column {label} of {what} has values that are not dates ({exc}); "
-                f"expected dates such as '2020-06-18'",
-                column=column,
-            ) from exc
-        if isinstance(out.dtype, pd.DatetimeTZDtype):
-            out = out.dt.tz_convert(TZ).dt.tz_localize(None)
-    if out.isna().any():
-        row = out.index[out.isna()][0]
-        raise SchemaViolationError(
-            f"column {label} of {what} has a missing date at row {row!r}; fill or drop it",
-            column=column,
-        )
-    return out.dt.normalize().astype("datetime64[ns]")
-
 
 # ---------------------------------------------------------------------------------------------
 # 618 calendar
@@ -210,8 +151,8 @@ def calendar_618(year: int, *, phases: Mapping[str, tuple[Any, Any]] | None = No
                     f"phases[{key!r}]", span, "a (start, end) pair of dates", zh="活动阶段"
                 )
             spans[zh] = (
-                _to_date(span[0], f"phases[{key!r}] start"),
-                _to_date(span[1], f"phases[{key!r}] end"),
+                date_value(span[0], f"phases[{key!r}] start"),
+                date_value(span[1], f"phases[{key!r}] end"),
             )
         if not any(_PHASE_ZH.get(k, k) == "备货期" for k in phases):
             presale = spans["预售期"][0]  # default 备货期: the days just before 预售期
@@ -235,7 +176,7 @@ def calendar_618(year: int, *, phases: Mapping[str, tuple[Any, Any]] | None = No
     return frame
 
 
-def _calendar(calendar: Any) -> pd.DataFrame:
+def check_calendar(calendar: Any) -> pd.DataFrame:
     """Validate a calendar table (``phase``, ``start``, ``end``) and sort it by start."""
     what = "the calendar"
     cal = require_frame(calendar, what)
@@ -243,8 +184,8 @@ def _calendar(calendar: Any) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "phase": cal["phase"].astype("object"),
-            "start": _date_column(cal["start"], "start", what=what),
-            "end": _date_column(cal["end"], "end", what=what),
+            "start": date_column(cal["start"], "start", what=what),
+            "end": date_column(cal["end"], "end", what=what),
         }
     )
     out = out.sort_values("start", kind="stable").reset_index(drop=True)
@@ -260,15 +201,15 @@ def phase_of(date: Any, calendar: pd.DataFrame) -> Any:
     are Beijing calendar days; phase ``start`` and ``end`` are inclusive. ``calendar`` is a
     table such as :func:`calendar_618` returns.
     """
-    cal = _calendar(calendar)
+    cal = check_calendar(calendar)
     if isinstance(date, pd.Series | pd.Index | np.ndarray | list | tuple):
         s = pd.Series(date) if not isinstance(date, pd.Series) else date
-        days = _date_column(s, "date", what="the dates")
+        days = date_column(s, "date", what="the dates")
         out = pd.Series(None, index=s.index, dtype="object", name="phase")
         for row in cal.itertuples(index=False):  # a handful of phases, not a loop over rows
             out[(days >= row.start) & (days <= row.end)] = row.phase
         return out
-    day = _to_date(date, "date", zh="日期")
+    day = date_value(date, "date", zh="日期")
     hit = cal[(cal["start"] <= day) & (cal["end"] >= day)]
     return None if hit.empty else str(hit["phase"].iloc[0])
 

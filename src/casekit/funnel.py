@@ -539,6 +539,44 @@ def _stage_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relatio
     return out
 
 
+def user_flag_aggregates() -> dict[str, str]:
+    """The per-user SQL aggregates :func:`stage_counts` builds its funnel from.
+
+    Returns
+    -------
+    dict of str to str
+        Column name → SQL aggregate over the engine relation: ``f_pv``, ``f_cart``, ``f_fav``
+        and ``f_buy``, each 1 if the user has such an event, else 0.
+    """
+    return dict(_FLAG_SQL)
+
+
+def stage_counts_from_flags(per_user: pd.DataFrame) -> pd.DataFrame:
+    """The closed user funnel of :func:`stage_counts` from per-user flags.
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        One row per user with the 0/1 columns of :func:`user_flag_aggregates`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``pv, cart, fav, cart_or_fav, buy`` as int64 user counts.
+    """
+    flags = {name: per_user[name].to_numpy().astype("int64") for name in _FLAG_SQL}
+    pv, cart, fav, buy = flags["f_pv"], flags["f_cart"], flags["f_fav"], flags["f_buy"]
+    cart_or_fav = pv * np.maximum(cart, fav)
+    counts = {
+        "pv": pv.sum(),
+        "cart": (pv * cart).sum(),
+        "fav": (pv * fav).sum(),
+        "cart_or_fav": cart_or_fav.sum(),
+        "buy": (cart_or_fav * buy).sum(),
+    }
+    return pd.DataFrame({stage: [int(counts[stage])] for stage in STAGES}).astype("int64")
+
+
 def stage_counts(
     events: Any,
     by: str | Sequence[str] | None = None,

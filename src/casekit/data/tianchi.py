@@ -181,7 +181,7 @@ class _Format:
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
 
-_USER_BEHAVIOR = _Format(
+USER_BEHAVIOR = _Format(
     title="Taobao UserBehavior (淘宝用户行为数据)",
     file_name="UserBehavior.csv",
     columns=("user_id", "item_id", "category_id", "behavior_type", "timestamp"),
@@ -255,7 +255,7 @@ _RAW_SAMPLE = _Format(
 
 # Headers of files people often mix up, to say what a wrong file probably is.
 _KNOWN_HEADERS: dict[tuple[str, ...], str] = {
-    _USER_BEHAVIOR.columns: "a Taobao UserBehavior file saved with a header line",
+    USER_BEHAVIOR.columns: "a Taobao UserBehavior file saved with a header line",
     _USER_LOG.columns: "Tmall repeat buyers user_log_format1.csv (read it with read_user_log)",
     _USER_INFO.columns: "Tmall repeat buyers user_info_format1.csv (read it with read_user_info)",
     _RAW_SAMPLE.columns: "the Ali display-ad raw_sample.csv (read it with read_raw_sample)",
@@ -278,7 +278,7 @@ _KNOWN_HEADERS: dict[tuple[str, ...], str] = {
 # --------------------------------------------------------------------------- checks
 
 
-def _check_path(path: Any, fmt: _Format) -> Path:
+def check_path(path: Any, fmt: _Format) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise BadParameterError("path", path, "a file path (str or pathlib.Path)")
     p = Path(path).expanduser()
@@ -397,7 +397,7 @@ def _identify(line: str) -> str:
     return ""
 
 
-def _sniff(path: Path, fmt: _Format) -> int:
+def sniff(path: Path, fmt: _Format) -> int:
     """Check the first lines of a CSV file; return how many header lines to skip."""
     text = _read_head(path, fmt)
     lines = [(n, ln.rstrip("\r")) for n, ln in enumerate(text.split("\n"), start=1)]
@@ -585,7 +585,7 @@ _UB_PARQUET_SCHEMA = pa.schema(
 )
 
 
-def _window_bounds(window: Any) -> tuple[int, int] | None:
+def window_bounds(window: Any) -> tuple[int, int] | None:
     """Unix seconds ``[start, end)`` of Beijing calendar days ``window`` (inclusive)."""
     if window is None:
         return None
@@ -617,7 +617,7 @@ def _window_bounds(window: Any) -> tuple[int, int] | None:
     return int(start.timestamp()), int(end.timestamp())
 
 
-def _is_parquet(path: Path) -> bool:
+def is_parquet(path: Path) -> bool:
     with path.open("rb") as fh:
         return fh.read(4) == b"PAR1"
 
@@ -679,14 +679,14 @@ def _behavior_codes(path: Path, column: pa.Array, where: Callable) -> pa.Diction
             path,
             f"{where(i)}: behavior_type (行为类型) is {seen[indices[i]]!r}",
             "behavior_type one of " + ", ".join(BEHAVIOR_TYPES) + " "
-            f"(Taobao UserBehavior; a line looks like {_USER_BEHAVIOR.example!r})",
+            f"(Taobao UserBehavior; a line looks like {USER_BEHAVIOR.example!r})",
         )
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8)), _BEHAVIOR_DICTIONARY)
 
 
 def _normalise_user_behavior(path: Path, batch: pa.RecordBatch, where: Callable) -> pa.RecordBatch:
     """Fixed types: ids int64, behavior_type dictionary<int8>, timestamp int64 seconds."""
-    fmt = _USER_BEHAVIOR
+    fmt = USER_BEHAVIOR
     _check_not_null(path, fmt, batch, where)
     arrays, fields = [], []
     for name in batch.schema.names:
@@ -718,13 +718,13 @@ def _user_behavior_batches(
     path: Path, *, include: Sequence[str], nrows: int | None, block_size_bytes: int
 ) -> Iterator[pa.RecordBatch]:
     """Normalised batches of a UserBehavior CSV or Parquet file; checks its start first."""
-    fmt = _USER_BEHAVIOR
+    fmt = USER_BEHAVIOR
     include = [c for c in fmt.columns if c in include]  # file order
-    if _is_parquet(path):
+    if is_parquet(path):
         source = _parquet_batches(path, fmt, include=include, nrows=nrows)
         prefix = "row"
     else:
-        skip = _sniff(path, fmt)
+        skip = sniff(path, fmt)
         source = _csv_batches(
             path,
             fmt,
@@ -758,7 +758,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def _row_values(batch: pa.RecordBatch) -> list[np.ndarray]:
     """The five UserBehavior columns as int64 arrays (behavior_type as its code)."""
     out = []
-    for name in _USER_BEHAVIOR.columns:
+    for name in USER_BEHAVIOR.columns:
         col = batch.column(name)
         if pa.types.is_dictionary(col.type):
             col = col.indices
@@ -794,7 +794,7 @@ def _drop_duplicates(batches: list[pa.RecordBatch], hashes: list[np.ndarray]) ->
     repeated = repeated[np.r_[True, repeated[1:] != repeated[:-1]]]  # sorted: unique
     # The index's hash table is built once, so each batch costs O(rows) whatever the repeats.
     lookup = pd.Index(repeated)
-    columns: list[list[np.ndarray]] = [[] for _ in _USER_BEHAVIOR.columns]
+    columns: list[list[np.ndarray]] = [[] for _ in USER_BEHAVIOR.columns]
     cand_hashes, positions, offset = [], [], 0
     for batch, h in zip(batches, hashes, strict=True):
         idx = np.flatnonzero(lookup.get_indexer(h) >= 0)
@@ -902,11 +902,11 @@ def read_user_behavior(
     (all five to find duplicates), so for a lean read of a few columns pass
     ``drop_duplicates=False``. With ``report=True`` returns ``(frame, UserBehaviorReport)``.
     """
-    fmt = _USER_BEHAVIOR
-    p = _check_path(path, fmt)
+    fmt = USER_BEHAVIOR
+    p = check_path(path, fmt)
     nrows = _check_nrows(nrows)
     out_columns = _check_columns(columns, fmt.columns)
-    bounds = _window_bounds(window)
+    bounds = window_bounds(window)
     drop_duplicates = _check_flag(drop_duplicates, "drop_duplicates")
     want_report = _check_flag(report, "report")
     block_size_bytes = _check_block_size(block_size_bytes)
@@ -975,8 +975,8 @@ def user_behavior_to_parquet(
     written to a temporary name beside ``parquet_path`` and moved into place at the end, so
     a failed or interrupted conversion leaves no partial file.
     """
-    fmt = _USER_BEHAVIOR
-    src = _check_path(csv_path, fmt)
+    fmt = USER_BEHAVIOR
+    src = check_path(csv_path, fmt)
     if not isinstance(parquet_path, str | os.PathLike):
         raise BadParameterError("parquet_path", parquet_path, "a file path (str or pathlib.Path)")
     dest = Path(parquet_path).expanduser()
@@ -987,7 +987,7 @@ def user_behavior_to_parquet(
     nrows = _check_nrows(nrows)
     block_size_bytes = _check_block_size(block_size_bytes)
     compression = _check_choice(compression, "compression", _COMPRESSIONS)
-    if _is_parquet(src):
+    if is_parquet(src):
         raise WrongFileError(src, "this is already a Parquet file", fmt.expected)
     batches = _user_behavior_batches(  # checks the file's first lines now
         src, include=fmt.columns, nrows=nrows, block_size_bytes=block_size_bytes
@@ -1036,10 +1036,10 @@ def _read_csv(
     codes: dict[str, Sequence[int]],
     check: Callable[[Path, pa.RecordBatch, Callable], None] | None = None,
 ) -> list[pa.RecordBatch]:
-    p = _check_path(path, fmt)
+    p = check_path(path, fmt)
     nrows = _check_nrows(nrows)
     block_size_bytes = _check_block_size(block_size_bytes)
-    skip = _sniff(p, fmt)
+    skip = sniff(p, fmt)
     include = [c for c in fmt.columns if c in include]
     batches = []
     for first, batch in _csv_batches(
