@@ -740,76 +740,44 @@ def _user_behavior_batches(
     )
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+def _duplicate_positions(batches: list[pa.RecordBatch]) -> np.ndarray:
+    """Sorted positions of the rows equal to an earlier row (all five columns), via DuckDB.
 
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser, in place on a uint64 array."""
-    x ^= x >> np.uint64(30)
-    x *= _MIX1
-    x ^= x >> np.uint64(27)
-    x *= _MIX2
-    x ^= x >> np.uint64(31)
-    return x
-
-
-def _row_values(batch: pa.RecordBatch) -> list[np.ndarray]:
-    """The five UserBehavior columns as int64 arrays (behavior_type as its code)."""
-    out = []
-    for name in USER_BEHAVIOR.columns:
-        col = batch.column(name)
-        if pa.types.is_dictionary(col.type):
-            col = col.indices
-        out.append(col.to_numpy(zero_copy_only=False).astype(np.int64, copy=False))
-    return out
-
-
-def _row_hash(batch: pa.RecordBatch) -> np.ndarray:
-    """A 64-bit hash of each row (equal rows, equal hashes; collisions are checked later)."""
-    h = np.full(batch.num_rows, _GOLDEN, dtype=np.uint64)
-    for values in _row_values(batch):
-        h ^= values.view(np.uint64)
-        h += _GOLDEN
-        _mix(h)
-    return h
-
-
-def _drop_duplicates(batches: list[pa.RecordBatch], hashes: list[np.ndarray]) -> int:
-    """Remove exact duplicate rows (keeping the first) from ``batches`` in place.
-
-    Rows are hashed batch by batch; only rows whose hash repeats are compared value by
-    value, so the extra memory is ~16 bytes a row plus the candidates, never a second copy
-    of the table.
+    DuckDB scans the Arrow batches in place (behavior_type by its code) plus one int64
+    position column, groups the repeated rows and spills to disk when memory runs short.
     """
-    if sum(len(h) for h in hashes) < 2:
-        return 0
-    every = np.concatenate(hashes)
-    every.sort()
-    repeated = every[1:][every[1:] == every[:-1]]
-    del every
-    if repeated.size == 0:
-        return 0
-    repeated = repeated[np.r_[True, repeated[1:] != repeated[:-1]]]  # sorted: unique
-    # The index's hash table is built once, so each batch costs O(rows) whatever the repeats.
-    lookup = pd.Index(repeated)
-    columns: list[list[np.ndarray]] = [[] for _ in USER_BEHAVIOR.columns]
-    cand_hashes, positions, offset = [], [], 0
-    for batch, h in zip(batches, hashes, strict=True):
-        idx = np.flatnonzero(lookup.get_indexer(h) >= 0)
-        if idx.size:
-            for store, values in zip(columns, _row_values(batch), strict=True):
-                store.append(values[idx])
-            cand_hashes.append(h[idx])
-            positions.append(idx + offset)
+    import duckdb
+
+    if sum(b.num_rows for b in batches) < 2:
+        return np.empty(0, dtype=np.int64)
+    chunks, offset = [], 0
+    for batch in batches:
+        arrays = [
+            batch.column(name).indices if name == "behavior_type" else batch.column(name)
+            for name in USER_BEHAVIOR.columns
+        ]
+        arrays.append(pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64)))
+        chunks.append(pa.RecordBatch.from_arrays(arrays, names=[*USER_BEHAVIOR.columns, "pos"]))
         offset += batch.num_rows
-    del lookup
-    dup_positions = _duplicate_positions(
-        np.concatenate(cand_hashes),
-        np.concatenate(positions),
-        [np.concatenate(store) for store in columns],
-    )
+    keys = ", ".join(USER_BEHAVIOR.columns)
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("ub_rows", pa.Table.from_batches(chunks))
+        found = con.sql(
+            f"WITH repeated AS (SELECT {keys}, min(pos) AS first FROM ub_rows "
+            f"GROUP BY {keys} HAVING count(*) > 1) "
+            f"SELECT ub_rows.pos FROM ub_rows JOIN repeated USING ({keys}) "
+            f"WHERE ub_rows.pos > repeated.first ORDER BY ub_rows.pos"
+        ).fetchnumpy()["pos"]
+    finally:
+        con.close()
+    return np.asarray(found, dtype=np.int64)
+
+
+def _drop_duplicates(batches: list[pa.RecordBatch]) -> int:
+    """Remove exact duplicate rows (keeping the first) from ``batches`` in place."""
+    dup_positions = _duplicate_positions(batches)
     offset = 0
     for i, batch in enumerate(batches):
         lo, hi = np.searchsorted(dup_positions, [offset, offset + batch.num_rows])
@@ -819,27 +787,6 @@ def _drop_duplicates(batches: list[pa.RecordBatch], hashes: list[np.ndarray]) ->
             batches[i] = batch.filter(pa.array(keep))
         offset += batch.num_rows
     return int(dup_positions.size)
-
-
-def _duplicate_positions(
-    hashes: np.ndarray, positions: np.ndarray, keys: list[np.ndarray]
-) -> np.ndarray:
-    """Sorted positions of rows equal to an earlier row, among candidate rows (in order)."""
-    order = np.argsort(hashes, kind="stable")  # equal hashes stay in file order
-    same_hash = hashes[order][1:] == hashes[order][:-1]
-    same_row = same_hash.copy()
-    for key in keys:
-        ordered = key[order]
-        same_row &= ordered[1:] == ordered[:-1]
-    dup = np.zeros(hashes.size, dtype=bool)
-    dup[order[1:][same_row]] = True
-    # A hash shared by different rows (a collision, very rare): compare those rows fully.
-    collided = np.unique(hashes[order][1:][same_hash & ~same_row])
-    if collided.size:
-        rows = np.flatnonzero(np.isin(hashes, collided))
-        frame = pd.DataFrame({i: key[rows] for i, key in enumerate(keys)})
-        dup[rows] = frame.duplicated(keep="first").to_numpy()
-    return np.sort(positions[dup])
 
 
 def _timestamps_to_datetime(batch: pa.RecordBatch, name: str) -> pa.RecordBatch:
@@ -918,7 +865,6 @@ def read_user_behavior(
         needed.update(fmt.columns)
 
     batches: list[pa.RecordBatch] = []
-    hashes: list[np.ndarray] = []
     rows_read = outside = 0
     for batch in _user_behavior_batches(
         p, include=needed, nrows=nrows, block_size_bytes=block_size_bytes
@@ -930,11 +876,8 @@ def read_user_behavior(
             kept = batch.filter(inside)
             outside += batch.num_rows - kept.num_rows
             batch = kept
-        if drop_duplicates:
-            hashes.append(_row_hash(batch))
         batches.append(batch)
-    duplicates = _drop_duplicates(batches, hashes) if drop_duplicates else 0
-    del hashes
+    duplicates = _drop_duplicates(batches) if drop_duplicates else 0
 
     schema = pa.schema([_UB_BATCH_SCHEMA.field(c) for c in out_columns])
     for i, batch in enumerate(batches):  # in place, so old buffers go one batch at a time
