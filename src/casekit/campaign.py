@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,11 +40,13 @@ from casekit._checks import (
 )
 from casekit.errors import (
     BadParameterError,
+    RuleNotInCartWarning,
     SchemaViolationError,
     UnknownParameterError,
 )
 
 __all__ = [
+    "MAX_CART_CNY",
     "PHASES_618",
     "AllocationCurve",
     "ExponentialCurve",
@@ -224,6 +227,21 @@ def _fen(value: float) -> int:
     return round(value * 100)
 
 
+#: The largest cart total (CNY) :func:`final_price` prices: 10 trillion CNY, so every amount
+#: in 分 stays exact in int64 and float64 arithmetic.
+MAX_CART_CNY = 1e13
+
+
+def _rule_amount(value: Any, name: str, zh: str, *, minimum_fen: int = 1) -> float:
+    """A rule's CNY amount: finite, and at least ``minimum_fen`` 分 once rounded to 分."""
+    v = number(value, name, zh=zh, minimum=0, maximum=MAX_CART_CNY)
+    if _fen(v) < minimum_fen:
+        raise BadParameterError(
+            name, value, "an amount of at least 0.01 CNY (one 分); amounts round to 分", zh=zh
+        )
+    return v
+
+
 def _cny_label(value: float) -> str:
     return f"{value:g}"
 
@@ -276,8 +294,8 @@ class PresaleDeposit:
     worth_cny: float
 
     def __post_init__(self) -> None:
-        d = number(self.deposit_cny, "deposit_cny", zh="定金", minimum=0, strict_min=True)
-        w = number(self.worth_cny, "worth_cny", zh="抵扣金额")
+        d = _rule_amount(self.deposit_cny, "deposit_cny", "定金")
+        w = number(self.worth_cny, "worth_cny", zh="抵扣金额", maximum=MAX_CART_CNY)
         if w < d:
             raise BadParameterError(
                 "worth_cny", self.worth_cny, f"an amount >= deposit_cny ({d:g})", zh="抵扣金额"
@@ -302,7 +320,8 @@ class StoreCoupon:
 
     def __post_init__(self) -> None:
         number(self.threshold_cny, "threshold_cny", zh="使用门槛", minimum=0)
-        number(self.off_cny, "off_cny", zh="优惠金额", minimum=0, strict_min=True)
+        number(self.threshold_cny, "threshold_cny", zh="使用门槛", maximum=MAX_CART_CNY)
+        _rule_amount(self.off_cny, "off_cny", "优惠金额")
 
     @property
     def label(self) -> str:
@@ -326,8 +345,8 @@ class Manjian:
     cap_cny: float | None = None
 
     def __post_init__(self) -> None:
-        x = number(self.threshold_cny, "threshold_cny", zh="满减门槛", minimum=0, strict_min=True)
-        y = number(self.off_cny, "off_cny", zh="满减金额", minimum=0, strict_min=True)
+        x = _rule_amount(self.threshold_cny, "threshold_cny", "满减门槛")
+        y = _rule_amount(self.off_cny, "off_cny", "满减金额")
         if y > x:
             raise BadParameterError(
                 "off_cny", self.off_cny, f"an amount <= threshold_cny ({x:g})", zh="满减金额"
@@ -335,11 +354,24 @@ class Manjian:
         if not isinstance(self.repeat, bool):
             raise BadParameterError("repeat", self.repeat, "True (每满) or False (满)")
         if self.cap_cny is not None:
-            number(self.cap_cny, "cap_cny", zh="封顶金额", minimum=0, strict_min=True)
+            _rule_amount(self.cap_cny, "cap_cny", "封顶金额")
 
     def discount_cny(self, base_cny: float) -> float:
-        """The discount on a cart worth ``base_cny`` (never more than the base)."""
-        return self._discount_fen(_fen(base_cny)) / 100
+        """The discount on a cart worth ``base_cny`` (never more than the base).
+
+        Parameters
+        ----------
+        base_cny : float
+            The cart total the rule applies to, in CNY (finite, >= 0, at most
+            ``MAX_CART_CNY``).
+
+        Returns
+        -------
+        float
+            The discount in CNY, rounded to 分.
+        """
+        base = number(base_cny, "base_cny", zh="满减基数", minimum=0, maximum=MAX_CART_CNY)
+        return self._discount_fen(_fen(base)) / 100
 
     def _discount_fen(self, base_fen: int) -> int:
         x, y = _fen(self.threshold_cny), _fen(self.off_cny)
@@ -467,6 +499,14 @@ def _cart(items: Any) -> pd.DataFrame:
             f"column 'qty' (数量) of {what} has value {bad!r}; expected whole numbers >= 1",
             column="qty",
         )
+    total = float((price * qty).sum())  # float: cannot wrap around like int64
+    if not total <= MAX_CART_CNY:
+        raise SchemaViolationError(
+            f"{what} is worth {total:.4g} CNY (list_price_cny × qty), above the "
+            f"{MAX_CART_CNY:.0e} CNY this model prices exactly; check the prices (CNY, not 分) "
+            f"and the quantities",
+            column="qty",
+        )
     return pd.DataFrame(
         {
             "item": df["item"].to_numpy(dtype=object),
@@ -488,10 +528,12 @@ def _allocate_fen(total_fen: int, weights_fen: np.ndarray) -> np.ndarray:
     wsum = int(w.sum())
     if total_fen <= 0 or wsum == 0:
         return out
-    prod = w * total_fen  # exact integers (carts are far below 2**63 分)
-    out = prod // wsum
+    if int(w.max()) * total_fen >= 2**63:
+        w = w.astype(object)  # Python integers: the products would wrap around in int64
+    prod = w * total_fen
+    out = (prod // wsum).astype("int64")
     left = total_fen - int(out.sum())
-    order = np.argsort(-(prod % wsum), kind="stable")
+    order = np.argsort(-(prod % wsum).astype("float64"), kind="stable")
     out[order[:left]] += 1
     return out
 
@@ -511,6 +553,25 @@ class PriceResult:
     deposit_cny: float
     items: pd.DataFrame = field(repr=False)
     rules: pd.DataFrame = field(repr=False)
+
+
+def _warn_rules_not_in_cart(parsed: list[Any], cart: pd.DataFrame) -> None:
+    """Warn (RuleNotInCartWarning) about each rule naming a store or item not in the cart."""
+    for i, rule in enumerate(parsed):
+        if isinstance(rule, StoreCoupon):
+            kind, name, present = "store", rule.store, cart["store"]
+        elif isinstance(rule, PresaleDeposit | ItemDiscount) and rule.item is not None:
+            kind, name, present = "item", rule.item, cart["item"]
+        else:
+            continue
+        if not (present == name).any():
+            known = ", ".join(repr(v) for v in pd.unique(present))
+            warnings.warn(
+                f"rule {i} ({rule.label}) names {kind} {name!r}, which is not in the cart "
+                f"({kind}s: {known}), so it saves nothing; check the spelling or drop the rule",
+                RuleNotInCartWarning,
+                stacklevel=3,
+            )
 
 
 def final_price(items: Any, *, rules: Iterable[Any]) -> PriceResult:
@@ -544,6 +605,7 @@ def final_price(items: Any, *, rules: Iterable[Any]) -> PriceResult:
     if isinstance(rules, str | Mapping) or not isinstance(rules, Iterable):
         raise BadParameterError("rules", rules, "a list of rules (possibly empty)", zh="优惠规则")
     parsed = [_rule(spec, i) for i, spec in enumerate(rules)]
+    _warn_rules_not_in_cart(parsed, cart)
     n = len(cart)
     qty = cart["qty"].to_numpy()
     p0 = np.round(cart["list_price_cny"].to_numpy() * 100).astype("int64")
