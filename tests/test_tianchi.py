@@ -619,3 +619,11 @@ def test_crlf_and_bom_are_accepted(tmp_path: Path) -> None:
 def test_module_exports() -> None:
     for name in tianchi.__all__:
         assert hasattr(tianchi, name)
+
+
+def test_millisecond_timestamps_are_named_with_their_line(tmp_path: Path) -> None:
+    lines = user_behavior_lines()
+    lines[5] = "1,2,3,pv,1511544070000"  # Unix milliseconds
+    src = write(tmp_path / "UserBehavior.csv", lines)
+    with pytest.raises(WrongFileError, match=r"line 6: timestamp 1511544070000 .*milliseconds"):
+        tianchi.read_user_behavior(src, window=None)

@@ -148,6 +148,37 @@ def to_shanghai(ts: pd.Series, column: str = "timestamp") -> pd.Series:
     return _to_shanghai(ts, column).astype(f"datetime64[ns, {TZ}]")
 
 
+#: Unix seconds pandas can hold as datetime64[ns]: years 1677 to 2262.
+MAX_UNIX_SECONDS = 9_223_372_036
+
+
+def check_unix_seconds(ts: pd.Series, column: str) -> None:
+    """Raise ``SchemaViolationError`` for Unix times too large to be seconds (e.g. milliseconds).
+
+    Parameters
+    ----------
+    ts : pandas.Series
+        Unix times, seconds since 1970-01-01 UTC.
+    column : str
+        Column name, for the message.
+
+    Returns
+    -------
+    None
+    """
+    if not len(ts):
+        return
+    biggest = float(np.nanmax(np.abs(ts.to_numpy(dtype="float64"))))
+    if biggest > MAX_UNIX_SECONDS:
+        unit = "milliseconds" if biggest < MAX_UNIX_SECONDS * 1000 else "micro- or nanoseconds"
+        raise SchemaViolationError(
+            f"column {column!r} ({EVENT_ZH.get(column, '时间')}) has Unix times up to "
+            f"{biggest:.0f}, which as seconds lie beyond the year 2262; they look like "
+            f"{unit}: convert them to seconds first (e.g. // 1000 for milliseconds)",
+            column=column,
+        )
+
+
 def _to_shanghai(ts: pd.Series, column: str) -> pd.Series:
     if isinstance(ts.dtype, pd.DatetimeTZDtype):
         return ts.dt.tz_convert(TZ)
@@ -159,6 +190,7 @@ def _to_shanghai(ts: pd.Series, column: str) -> pd.Series:
                 f"column {column!r} ({EVENT_ZH.get(column, '时间')}) has missing values",
                 column=column,
             )
+        check_unix_seconds(ts, column)
         return pd.to_datetime(ts.astype("int64"), unit="s", utc=True).dt.tz_convert(TZ)
     raise SchemaViolationError(
         f"column {column!r} ({EVENT_ZH.get(column, '时间')}) has dtype {ts.dtype}; expected "

@@ -17,6 +17,7 @@ All money is in CNY (元), rates are proportions (3% is 0.03), hours are Beijing
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -106,11 +107,11 @@ def _gsp_prices(
 
 
 def actual_cpc(
+    *,
+    own_bid_cny: float,
+    own_quality_score: float,
     next_bid_cny: float | None,
     next_quality_score: float | None,
-    own_quality_score: float,
-    own_bid_cny: float,
-    *,
     reserve_cpc_cny: float = MIN_CPC_CNY,
     increment_cny: float = PRICE_INCREMENT_CNY,
 ) -> float:
@@ -120,8 +121,31 @@ def actual_cpc(
     The ad ranked last has no one below it (pass ``None`` for both ``next_*``) and pays the
     reserve price, still capped at its own bid. The result is not rounded to 分 (0.01 CNY).
 
+    Every argument is keyword-only, so own and next cannot be swapped silently; the next ad
+    must rank below this one (``next_bid × next_quality ≤ own_bid × own_quality``).
+
     Example: own bid 2.00, quality 8; next bid 1.80, quality 7 →
     1.80 × 7 / 8 + 0.01 = 1.585 CNY.
+
+    Parameters
+    ----------
+    own_bid_cny : float
+        This ad's bid per click, CNY (at least ``reserve_cpc_cny``).
+    own_quality_score : float
+        This ad's quality score (质量分), > 0.
+    next_bid_cny : float or None
+        Bid of the ad ranked just below, CNY; None for the last-ranked ad.
+    next_quality_score : float or None
+        Quality score of the ad ranked just below; None together with ``next_bid_cny``.
+    reserve_cpc_cny : float
+        Reserve price per click (底价), CNY.
+    increment_cny : float
+        Price step added to the next ad's rank price, CNY.
+
+    Returns
+    -------
+    float
+        The actual price per click, CNY.
     """
     own_bid = number(own_bid_cny, "own_bid_cny", zh="自己的出价", minimum=0)
     own_q = number(own_quality_score, "own_quality_score", zh="自己的质量分", minimum=0,
@@ -145,6 +169,14 @@ def actual_cpc(
     nb = number(next_bid_cny, "next_bid_cny", zh="下一名出价", minimum=0)
     nq = number(next_quality_score, "next_quality_score", zh="下一名质量分", minimum=0,
                 strict_min=True)
+    if nb * nq > own_bid * own_q * (1 + 1e-12):
+        raise BadParameterError(
+            "next_bid_cny", next_bid_cny,
+            f"the bid of the ad ranked below yours: its ad rank {nb:g} × {nq:g} = {nb * nq:g} "
+            f"is above your own {own_bid:g} × {own_q:g} = {own_bid * own_q:g} "
+            f"(did you swap own_* and next_*?)",
+            zh="下一名出价",
+        )
     price = _gsp_prices(
         np.array([own_bid, nb]), np.array([own_q, nq]),
         reserve_cpc_cny=reserve, increment_cny=inc,
@@ -380,16 +412,31 @@ def pacing_summary(hourly: pd.DataFrame) -> PacingSummary:
     df = require_frame(hourly, what)
     cols = ("hour", "demand_clicks", "clicks", "clicks_lost", "cost_cny", "budget_exhausted")
     require_columns(df, cols, what=what)
-    hours = df.loc[df["budget_exhausted"].astype(bool), "hour"]
-    demand = float(df["demand_clicks"].sum())
-    lost = float(df["clicks_lost"].sum())
+    zh = {"hour": "小时", "demand_clicks": "需求点击", "clicks": "点击", "clicks_lost": "损失点击",
+          "cost_cny": "花费"}
+    num = {c: require_numeric_column(df, c, zh=zh[c], what=what) for c in zh}
+    exhausted = _bool_column(df, "budget_exhausted", what, zh="预算耗尽")
+    hours = num["hour"][exhausted]
+    demand = _finite_sum(num["demand_clicks"], "demand_clicks", what)
+    lost = _finite_sum(num["clicks_lost"], "clicks_lost", what)
     return PacingSummary(
         exhausted_hour=int(hours.min()) if len(hours) else None,
-        clicks=float(df["clicks"].sum()),
+        clicks=_finite_sum(num["clicks"], "clicks", what),
         clicks_lost=lost,
-        cost_cny=float(df["cost_cny"].sum()),
+        cost_cny=_finite_sum(num["cost_cny"], "cost_cny", what),
         lost_share=lost / demand if demand > 0 else 0.0,
     )
+
+
+def _finite_sum(values: pd.Series, column: str, what: str) -> float:
+    with np.errstate(over="ignore"):  # an overflow is reported below, by column
+        total = float(values.sum())
+    if not np.isfinite(total):
+        raise SchemaViolationError(
+            f"column {column!r} of {what} sums beyond the float range; check its units",
+            column=column,
+        )
+    return total
 
 
 # --------------------------------------------------------------------------------------------
@@ -526,6 +573,15 @@ _MAD_TO_SD = 1.4826  # MAD × 1.4826 estimates the standard deviation of normal 
 
 
 def _window(value: Any, name: str, zh: str) -> pd.Timedelta:
+    expected = "a duration with a unit, such as '10min' or pd.Timedelta(minutes=10)"
+    if isinstance(value, np.timedelta64):
+        has_unit = np.datetime_data(value.dtype)[0] != "generic"
+    elif isinstance(value, str):
+        has_unit = any(ch.isalpha() for ch in value)  # a bare "10" would be 10 nanoseconds
+    else:
+        has_unit = isinstance(value, pd.Timedelta | dt.timedelta)  # not a bare number
+    if not has_unit:
+        raise BadParameterError(name, value, expected, zh=zh)
     try:
         td = pd.Timedelta(value)
     except (TypeError, ValueError):
@@ -620,19 +676,27 @@ def flag_suspicious_clicks(
     return out.drop(columns="_src").reset_index(drop=True)[_FLAG_COLUMNS]
 
 
-def _bool_column(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
+def _bool_column(df: pd.DataFrame, col: str, what: str, *, zh: str = "是否转化") -> np.ndarray:
+    """A True/False or 0/1 column as a bool array (text such as "False" is refused)."""
     s = df[col]
     if pd.api.types.is_bool_dtype(s):
         if s.isna().any():
             raise SchemaViolationError(
-                f"column {col!r} (是否转化) of {what} has missing values", column=col
+                f"column {col!r} ({zh}) of {what} has missing values", column=col
             )
         return s.astype(bool).to_numpy()
-    values = require_numeric_column(df, col, zh="是否转化", what=what)
+    if not pd.api.types.is_numeric_dtype(s):
+        example = repr(s.iloc[0]) if len(s) else "none"
+        raise SchemaViolationError(
+            f"column {col!r} ({zh}) of {what} has dtype {s.dtype} (first value {example}); "
+            f"expected True/False or 0/1, not text",
+            column=col,
+        )
+    values = require_numeric_column(df, col, zh=zh, what=what)
     if not values.isin([0.0, 1.0]).all():
         bad = values[~values.isin([0.0, 1.0])].iloc[0]
         raise SchemaViolationError(
-            f"column {col!r} (是否转化) of {what} has value {bad!r}; expected True/False or 0/1",
+            f"column {col!r} ({zh}) of {what} has value {bad!r}; expected True/False or 0/1",
             column=col,
         )
     return values.to_numpy() == 1.0

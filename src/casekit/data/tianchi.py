@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from casekit._checks import BEHAVIOR_TYPES, TZ
+from casekit._checks import BEHAVIOR_TYPES, MAX_UNIX_SECONDS, TZ
 from casekit.errors import BadParameterError, WrongFileError
 
 __all__ = [
@@ -705,6 +705,8 @@ def _normalise_user_behavior(path: Path, batch: pa.RecordBatch, where: Callable)
                 )
             else:
                 col = col.cast(pa.int64())
+            if name == "timestamp":
+                _check_seconds(path, col, where)
         except pa.ArrowInvalid as exc:
             raise WrongFileError(
                 path, f"column {name!r}: {exc}", f"whole numbers (seconds) in {name!r}"
@@ -712,6 +714,19 @@ def _normalise_user_behavior(path: Path, batch: pa.RecordBatch, where: Callable)
         arrays.append(col)
         fields.append(target)
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _check_seconds(path: Path, seconds: pa.Array, where: Callable) -> None:
+    """Unix seconds pandas can hold (years 1677–2262); milliseconds fail with a clear message."""
+    too_big = pc.greater(pc.abs(seconds), MAX_UNIX_SECONDS).to_numpy(zero_copy_only=False)
+    if too_big.any():
+        i = int(np.argmax(too_big))
+        raise WrongFileError(
+            path,
+            f"{where(i)}: timestamp {seconds[i].as_py()} lies beyond the year 2262 as Unix "
+            f"seconds; it looks like milliseconds (divide by 1000)",
+            "Unix seconds in 'timestamp' (时间戳), e.g. 1511544070",
+        )
 
 
 def _user_behavior_batches(
