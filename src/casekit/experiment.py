@@ -201,13 +201,25 @@ def _prob_greater(a1: float, b1: float, a2: float, b2: float) -> float:
     return float(min(1.0, max(0.0, math.fsum(np.exp(log_terms)))))
 
 
-def _method(method: Any, prior_alpha: float) -> str:
+#: The exact Bayesian sums take one term per click (posterior alpha); above this many
+#: terms they would need too much memory and time, and ``method="exact"`` is refused.
+MAX_EXACT_TERMS = 1_000_000
+
+
+def _method(method: Any, prior_alpha: float, *alphas: float) -> str:
     m = choice(method, "method", ("exact", "monte_carlo"), zh="计算方法")
     if m == "exact" and prior_alpha != int(prior_alpha):
         raise BadParameterError(
             "prior", prior_alpha,
             "a whole-number prior alpha for method='exact' (or use method='monte_carlo')",
             zh="先验",
+        )
+    if m == "exact" and max(alphas, default=0) > MAX_EXACT_TERMS:
+        raise BadParameterError(
+            "method", method,
+            f"method='monte_carlo' for this many clicks: the exact sum takes one term per "
+            f"click ({max(alphas):.4g} here, at most {MAX_EXACT_TERMS:,})",
+            zh="计算方法",
         )
     return m
 
@@ -239,7 +251,7 @@ def prob_b_beats_a(
     1{p_B > p_A} over ``draws`` seeded posterior draws (any prior). Identical data give 0.5.
     """
     aa, ba, ab, bb = _posteriors(clicks_a, n_a, clicks_b, n_b, prior)
-    if _method(method, aa - clicks_a) == "exact":
+    if _method(method, aa - clicks_a, ab) == "exact":
         return _prob_greater(ab, bb, aa, ba)
     pa, pb = _draws(aa, ba, ab, bb, draws, seed)
     return float(np.mean(pb > pa))
@@ -264,7 +276,7 @@ def expected_loss(
     rule is to pick a variant once its expected loss is below a threshold you can live with.
     """
     aa, ba, ab, bb = _posteriors(clicks_a, n_a, clicks_b, n_b, prior)
-    if _method(method, aa - clicks_a) == "exact":
+    if _method(method, aa - clicks_a, aa + 1, ab + 1) == "exact":
         mean_a, mean_b = aa / (aa + ba), ab / (ab + bb)
         loss_b = mean_a * _prob_greater(aa + 1, ba, ab, bb) - mean_b * _prob_greater(
             aa, ba, ab + 1, bb
@@ -500,7 +512,8 @@ def ab_summary(
 
     Sums impressions and clicks per test and variant (``control`` is A, ``treatment`` B),
     then adds the z test (:func:`two_proportion_ztest`), P(B > A)
-    (:func:`prob_b_beats_a`, exact), the impressions needed per group and the verdict
+    (:func:`prob_b_beats_a`, exact; seeded Monte Carlo from ``MAX_EXACT_TERMS`` clicks on),
+    the impressions needed per group and the verdict
     (:func:`verdict`). ``element_col`` (e.g. 主图 / 标题) and ``date_col`` are optional
     (None to skip); with a date column, rows must be unique per test, date and variant and
     ``days`` counts the distinct dates. Rows are sorted by test id.
@@ -606,7 +619,12 @@ def ab_summary(
         for ca, na, cb, nb in zip(c_a, n_a, c_b, n_b, strict=True)
     ]
     out["prob_b_beats_a"] = [
-        prob_b_beats_a(r.clicks_a, r.n_a, r.clicks_b, r.n_b, prior=prior) for r in results
+        prob_b_beats_a(
+            r.clicks_a, r.n_a, r.clicks_b, r.n_b, prior=prior,
+            # seeded draws where the exact sum would take more than MAX_EXACT_TERMS terms
+            method="exact" if r.clicks_b < MAX_EXACT_TERMS - 100 else "monte_carlo",
+        )
+        for r in results
     ]
     verdicts = [verdict(r, relative_lift=relative_lift, power=power) for r in results]
     out["required_n_per_group"] = pd.array(
