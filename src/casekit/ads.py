@@ -18,6 +18,7 @@ All money is in CNY (元), rates are proportions (3% is 0.03), hours are Beijing
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,8 +101,9 @@ def _gsp_prices(
     increment_cny: float,
 ) -> np.ndarray:
     """Actual CPC of ads already sorted by ad rank (best first); see :func:`actual_cpc`."""
-    next_rank = np.append(bids_cny[1:] * quality[1:], np.nan)
-    price = next_rank / quality + increment_cny
+    with np.errstate(over="ignore"):  # an infinite rank price is capped at the bid below
+        next_rank = np.append(bids_cny[1:] * quality[1:], np.nan)
+        price = next_rank / quality + increment_cny
     price = np.where(np.isnan(price), reserve_cpc_cny, np.maximum(price, reserve_cpc_cny))
     return np.minimum(price, bids_cny)
 
@@ -375,8 +377,15 @@ def simulate_day(
                                     strict_min=True))
     budget = number(daily_budget_cny, "daily_budget_cny", zh="日限额", minimum=0)
 
-    demand_cost = demand * cpc
-    total = float(demand_cost.sum())
+    with np.errstate(over="ignore"):  # an overflow is reported just below
+        demand_cost = demand * cpc
+        total = float(demand_cost.sum())
+    if not math.isfinite(total):
+        raise BadParameterError(
+            "hourly_clicks", "clicks × cpc_cny beyond the float range",
+            "a day's cost (clicks × price) that fits in a float; check the units",
+            zh="每小时点击量",
+        )
     if pacing == "accelerated":
         cumulative = np.minimum(np.cumsum(demand_cost), budget)
         cost = np.diff(cumulative, prepend=0.0)
@@ -444,6 +453,15 @@ def _finite_sum(values: pd.Series, column: str, what: str) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+def _finite(value: float, function: str) -> float:
+    """``value`` if it is a finite float, else a BadParameterError (an overflow to inf)."""
+    if not math.isfinite(value):
+        raise BadParameterError(
+            function, value, "inputs whose result fits in a float (it overflowed); check the units"
+        )
+    return value
+
+
 def break_even_bid(aov_cny: float, margin_rate: float, cvr: float) -> float:
     """Highest CPC (CNY) at which a click pays for itself: AOV × margin_rate × CVR.
 
@@ -454,7 +472,7 @@ def break_even_bid(aov_cny: float, margin_rate: float, cvr: float) -> float:
     """
     aov = number(aov_cny, "aov_cny", zh="客单价", minimum=0)
     margin = rate(margin_rate, "margin_rate", zh="毛利率")
-    return aov * margin * rate(cvr, "cvr", zh="转化率")
+    return _finite(aov * margin * rate(cvr, "cvr", zh="转化率"), "break_even_bid")
 
 
 def target_roas_bid(aov_cny: float, cvr: float, target_roas: float) -> float:
@@ -467,14 +485,14 @@ def target_roas_bid(aov_cny: float, cvr: float, target_roas: float) -> float:
     aov = number(aov_cny, "aov_cny", zh="客单价", minimum=0)
     c = rate(cvr, "cvr", zh="转化率")
     target = number(target_roas, "target_roas", zh="目标投产比", minimum=0, strict_min=True)
-    return aov * c / target
+    return _finite(aov * c / target, "target_roas_bid")
 
 
 def roas(revenue_cny: float, cost_cny: float) -> float:
     """Return on ad spend (投产比, ROAS) = attributed revenue / ad cost (a ratio, not %)."""
     revenue = number(revenue_cny, "revenue_cny", zh="成交金额", minimum=0)
     cost = number(cost_cny, "cost_cny", zh="花费", minimum=0, strict_min=True)
-    return revenue / cost
+    return _finite(revenue / cost, "roas")
 
 
 def break_even_roas(margin_rate: float) -> float:
@@ -482,7 +500,7 @@ def break_even_roas(margin_rate: float) -> float:
     margin = rate(margin_rate, "margin_rate", zh="毛利率")
     if margin == 0:
         raise BadParameterError("margin_rate", margin_rate, "a margin > 0", zh="毛利率")
-    return 1.0 / margin
+    return _finite(1.0 / margin, "break_even_roas")
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,19 +511,20 @@ def break_even_roas(margin_rate: float) -> float:
 def cpm_cost(impressions: float, cpm_cny: float) -> float:
     """Cost in CNY of impressions bought per mille (千次展现, CPM): impressions / 1000 × CPM."""
     imp = number(impressions, "impressions", zh="展现量", minimum=0)
-    return imp / 1000.0 * number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
+    price = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
+    return _finite(imp / 1000.0 * price, "cpm_cost")
 
 
 def cpc_cost(clicks: float, cpc_cny: float) -> float:
     """Cost in CNY of clicks bought per click (CPC): clicks × CPC."""
     n = number(clicks, "clicks", zh="点击量", minimum=0)
-    return n * number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0)
+    return _finite(n * number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0), "cpc_cost")
 
 
 def ecpm(cpc_cny: float, ctr: float) -> float:
     """Effective CPM (CNY per 1000 impressions) of a CPC ad: CPC × CTR × 1000."""
     price = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0)
-    return price * rate(ctr, "ctr", zh="点击率") * 1000.0
+    return _finite(price * rate(ctr, "ctr", zh="点击率") * 1000.0, "ecpm")
 
 
 def break_even_ctr(cpm_cny: float, cpc_cny: float) -> float:
@@ -516,7 +535,7 @@ def break_even_ctr(cpm_cny: float, cpc_cny: float) -> float:
     """
     cpm = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
     cpc = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0, strict_min=True)
-    return cpm / (cpc * 1000.0)
+    return _finite(cpm / (cpc * 1000.0), "break_even_ctr")
 
 
 def compare_billing(

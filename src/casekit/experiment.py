@@ -68,10 +68,16 @@ class ABTestResult:
     significant: bool
 
 
+#: The largest impression or click count taken: 2**53, the last whole number a float
+#: holds exactly.
+MAX_COUNT = 2**53
+
+
 def _counts(clicks: Any, n: Any, side: str) -> tuple[int, int]:
-    n_ = int(number(n, f"n_{side}", zh=f"{side.upper()} 组曝光量", minimum=1, integer=True))
+    n_ = int(number(n, f"n_{side}", zh=f"{side.upper()} 组曝光量", minimum=1,
+                    maximum=MAX_COUNT, integer=True))
     c_ = int(number(clicks, f"clicks_{side}", zh=f"{side.upper()} 组点击量", minimum=0,
-                    integer=True))
+                    maximum=MAX_COUNT, integer=True))
     if c_ > n_:
         raise BadParameterError(
             f"clicks_{side}", clicks, f"at most n_{side} = {n_} (clicks cannot exceed impressions)",
@@ -182,7 +188,7 @@ def _posteriors(
         raise BadParameterError("prior", prior, "a pair (alpha, beta) such as (1, 1)", zh="先验")
     pa = number(prior[0], "prior[0]", zh="先验 alpha", minimum=0, strict_min=True)
     pb = number(prior[1], "prior[1]", zh="先验 beta", minimum=0, strict_min=True)
-    return pa + ca, pb + na - ca, pa + cb, pb + nb - cb
+    return pa + ca, pb + (na - ca), pa + cb, pb + (nb - cb)  # differences in whole numbers
 
 
 def _prob_greater(a1: float, b1: float, a2: float, b2: float) -> float:
@@ -349,7 +355,15 @@ def sample_size_per_group(
     numerator = z_a * math.sqrt(2 * p_bar * (1 - p_bar)) + z_b * math.sqrt(
         p1 * (1 - p1) + p2 * (1 - p2)
     )
-    n = (numerator / (p2 - p1)) ** 2
+    with np.errstate(over="ignore"):
+        n = float(np.float64(numerator / (p2 - p1)) ** 2)
+    if not n <= MAX_COUNT:
+        raise BadParameterError(
+            name, value,
+            f"a change large enough to detect: here it would take {n:.3g} impressions per "
+            f"group (more than {MAX_COUNT:.3g})",
+            zh=zh,
+        )
     # guard against 3841.0000000001 style float noise before rounding up
     return math.ceil(n - 1e-9)
 

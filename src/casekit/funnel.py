@@ -790,6 +790,10 @@ def what_if(
         raise BadParameterError(
             "visitors", visitors, "factors whose GMV fits in a float (it overflowed)"
         )
+    if g0 == 0:  # each factor > 0, but their product underflowed
+        raise BadParameterError(
+            "visitors", visitors, "factors whose GMV is above 0 as a float (it underflowed)"
+        )
     return WhatIf(before, after, g0, g1, g1 - g0, g1 / g0 - 1.0)
 
 
