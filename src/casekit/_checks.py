@@ -35,7 +35,20 @@ EVENT_ZH = {
 
 
 def require_frame(df: Any, what: str = "the input") -> pd.DataFrame:
-    """Raise unless ``df`` is a non-empty DataFrame."""
+    """Raise unless ``df`` is a non-empty DataFrame.
+
+    Parameters
+    ----------
+    df : object
+        The input that must be a DataFrame.
+    what : str, optional
+        What the input is, for the message (e.g. 'the cart').
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df``, if it is a non-empty DataFrame.
+    """
     if not isinstance(df, pd.DataFrame):
         raise BadParameterError(what, type(df).__name__, "a pandas DataFrame")
     if df.empty:
@@ -50,7 +63,24 @@ def require_columns(
     what: str = "the input",
     zh: Mapping[str, str] | None = None,
 ) -> None:
-    """Raise ``MissingColumnError`` for the first of ``columns`` absent from ``df``."""
+    """Raise ``MissingColumnError`` for the first of ``columns`` absent from ``df``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per test, variant (and date): impressions and clicks.
+    columns : iterable of str
+        Columns that must be present.
+    what : str, optional
+        What the input is, for the message (e.g. 'the cart').
+    zh : mapping or None
+        Column → Chinese term, for the message.
+
+    Returns
+    -------
+    None
+        Nothing; raises ``MissingColumnError`` if a column is missing.
+    """
     zh = zh or {}
     for col in columns:
         if col not in df.columns:
@@ -66,7 +96,28 @@ def require_numeric_column(
     allow_na: bool = False,
     what: str = "the input",
 ) -> pd.Series:
-    """Return ``df[column]`` as float64 after checking type, missing values and sign."""
+    """Return ``df[column]`` as float64 after checking type, missing values and sign.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per test, variant (and date): impressions and clicks.
+    column : str
+        Column name, for the message.
+    zh : str or None
+        Chinese term, for the message.
+    non_negative : bool, optional
+        True to refuse negative values.
+    allow_na : bool, optional
+        True to allow missing values.
+    what : str, optional
+        What the input is, for the message (e.g. 'the cart').
+
+    Returns
+    -------
+    pandas.Series
+        The column as float64.
+    """
     s = df[column]
     label = f"{column!r} ({zh})" if zh else repr(column)
     if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
@@ -107,7 +158,30 @@ def number(
     strict_min: bool = False,
     integer: bool = False,
 ) -> float:
-    """Check a scalar parameter (finite real, optional bounds) and return it as float."""
+    """Check a scalar parameter (finite real, optional bounds) and return it as float.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Parameter name, for the message.
+    zh : str or None
+        Chinese term, for the message.
+    minimum : float or None
+        Lower bound.
+    maximum : float or None
+        Upper bound, inclusive.
+    strict_min : bool, optional
+        True if the lower bound is excluded.
+    integer : bool, optional
+        True to require a whole number.
+
+    Returns
+    -------
+    float
+        The value as a float.
+    """
     if isinstance(value, bool) or not isinstance(value, Real | np.integer | np.floating):
         raise BadParameterError(name, value, "a number", zh=zh)
     v = float(value)
@@ -124,7 +198,22 @@ def number(
 
 
 def rate(value: Any, name: str, *, zh: str | None = None) -> float:
-    """Check a proportion in [0, 1] (e.g. a CTR of 0.03, not 3)."""
+    """Check a proportion in [0, 1] (e.g. a CTR of 0.03, not 3).
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Parameter name, for the message.
+    zh : str or None
+        Chinese term, for the message.
+
+    Returns
+    -------
+    float
+        The proportion as a float.
+    """
     v = number(value, name, zh=zh)
     if not 0.0 <= v <= 1.0:
         raise BadParameterError(
@@ -134,7 +223,24 @@ def rate(value: Any, name: str, *, zh: str | None = None) -> float:
 
 
 def choice(value: Any, name: str, allowed: Iterable[Any], *, zh: str | None = None) -> Any:
-    """Check that ``value`` is one of ``allowed``."""
+    """Check that ``value`` is one of ``allowed``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Parameter name, for the message.
+    allowed : iterable
+        The allowed values.
+    zh : str or None
+        Chinese term, for the message.
+
+    Returns
+    -------
+    object
+        ``value``, if allowed.
+    """
     allowed = list(allowed)
     if value not in allowed:
         raise BadParameterError(
@@ -144,7 +250,20 @@ def choice(value: Any, name: str, allowed: Iterable[Any], *, zh: str | None = No
 
 
 def to_shanghai(ts: pd.Series, column: str = "timestamp") -> pd.Series:
-    """Date-times in Asia/Shanghai from tz-aware, naive (read as Beijing time) or Unix seconds."""
+    """Date-times in Asia/Shanghai from tz-aware, naive (read as Beijing time) or Unix seconds.
+
+    Parameters
+    ----------
+    ts : pandas.Series
+        Date-times (tz-aware or naive Beijing) or Unix seconds.
+    column : str, optional
+        Column name, for the message.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns, Asia/Shanghai]`` date-times.
+    """
     return _to_shanghai(ts, column).astype(f"datetime64[ns, {TZ}]")
 
 
@@ -204,6 +323,20 @@ def date_value(value: Any, name: str, *, zh: str | None = None) -> pd.Timestamp:
 
     Accepts ``'2020-06-18'``, ``datetime.date``, ``datetime``/``pd.Timestamp`` (naive ones are
     read as Beijing time, aware ones converted to it); the time of day is dropped.
+
+    Parameters
+    ----------
+    value : date-like
+        A date: string, date, datetime or Timestamp.
+    name : str
+        Parameter name, for the message.
+    zh : str or None
+        Chinese term, for the message.
+
+    Returns
+    -------
+    pandas.Timestamp
+        A naive midnight (Beijing calendar day).
     """
     expected = "a date such as '2020-06-18'"
     if isinstance(value, bool | int | float | np.integer | np.floating) or value is None:
@@ -222,7 +355,24 @@ def date_value(value: Any, name: str, *, zh: str | None = None) -> pd.Timestamp:
 
 
 def date_column(s: pd.Series, column: str, *, what: str, zh: str | None = None) -> pd.Series:
-    """A column of dates as naive ``datetime64[ns]`` midnights (Beijing calendar days)."""
+    """A column of dates as naive ``datetime64[ns]`` midnights (Beijing calendar days).
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Dates (strings, dates or date-times).
+    column : str
+        Column name, for the message.
+    what : str
+        What the input is, for the message (e.g. 'the cart').
+    zh : str or None
+        Chinese term, for the message.
+
+    Returns
+    -------
+    pandas.Series
+        Naive ``datetime64[ns]`` midnights (Beijing calendar days).
+    """
     label = f"{column!r} ({zh})" if zh else repr(column)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         out = s.dt.tz_convert(TZ).dt.tz_localize(None)
@@ -260,6 +410,19 @@ def event_log(events: Any, *, what: str = "the event log") -> pd.DataFrame:
     Accepts ``behavior_type`` as text or category and ``timestamp`` as Unix seconds or
     date-times. Returns a new frame whose ``behavior_type`` is a category over
     ``pv, cart, fav, buy`` and whose ``timestamp`` is ``datetime64[ns, Asia/Shanghai]``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or path
+        Event log in the Tianchi UserBehavior schema (DataFrame, path, EventSource or
+        SqlTable).
+    what : str, optional
+        What the input is, for the message (e.g. 'the cart').
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``behavior_type`` as a category and ``timestamp`` in Asia/Shanghai.
     """
     df = require_frame(events, what)
     require_columns(df, ("user_id", "behavior_type", "timestamp"), what=what, zh=EVENT_ZH)

@@ -86,6 +86,20 @@ def default_ctr_curve(
 
     An illustrative geometric decay (5%, 3.75%, 2.81%, … by default), not platform data:
     real curves depend on device, page layout and category.
+
+    Parameters
+    ----------
+    slots : int
+        Number of ad slots (展示位) on the results page.
+    top_ctr : float, optional
+        CTR of the first slot, a proportion.
+    decay : float, optional
+        Share of the previous slot's CTR each lower slot keeps, a proportion.
+
+    Returns
+    -------
+    numpy.ndarray
+        CTR of each slot, proportions, best slot first.
     """
     slots = int(number(slots, "slots", zh="展示位数", minimum=1, integer=True))
     top_ctr = rate(top_ctr, "top_ctr", zh="首位点击率")
@@ -215,6 +229,33 @@ def keyword_auction(
     ``ctr_curve`` gives the CTR of positions 1, 2, … (at least ``slots`` values); default
     :func:`default_ctr_curve`. ``search_volume`` is the number of searches of the keyword.
     Returns one row per advertiser, sorted by rank (shown ads first, by position).
+
+    Parameters
+    ----------
+    bids : pandas.DataFrame
+        One row per advertiser: advertiser name, bid (CNY per click) and quality score.
+    slots : int, optional
+        Number of ad slots (展示位) on the results page.
+    ctr_curve : sequence of float or None
+        CTR of each slot (proportions); None uses :func:`default_ctr_curve`.
+    search_volume : float, optional
+        Searches of the keyword in the period, >= 0.
+    reserve_cpc_cny : float, optional
+        Reserve price per click (底价), CNY.
+    increment_cny : float, optional
+        Price step added to the next ad's rank price, CNY.
+    advertiser_col : str, optional
+        Column of advertiser names.
+    bid_col : str, optional
+        Column of bids, CNY per click.
+    quality_col : str, optional
+        Column of quality scores (质量分), > 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per advertiser, by ad rank: position, status, actual_cpc_cny (CNY), ctr,
+        expected clicks and cost (CNY).
     """
     what = "the bids table (出价表)"
     df = require_frame(bids, what)
@@ -362,6 +403,25 @@ def simulate_day(
 
     Columns: hour, demand_clicks, clicks, clicks_lost, cost_cny, cumulative_cost_cny,
     budget_exhausted (True from the hour in which spend reaches the budget).
+
+    Parameters
+    ----------
+    hourly_clicks : sequence of float
+        24 expected clicks (or impressions with ``ctr``), hours 0–23 Beijing time.
+    cpc_cny : float or sequence of float
+        One price per click, or 24 hourly prices, CNY (> 0).
+    daily_budget_cny : float
+        Daily budget cap (日限额), CNY.
+    pacing : str, optional
+        ``'standard'`` (匀速) or ``'accelerated'`` (加速).
+    ctr : float or None
+        If given, ``hourly_clicks`` are impressions and clicks = impressions × ctr.
+
+    Returns
+    -------
+    pandas.DataFrame
+        24 rows: hour, demand_clicks, clicks, clicks_lost, cost_cny, cumulative_cost_cny
+        (CNY), budget_exhausted.
     """
     pacing = choice(pacing, "pacing", ("standard", "accelerated"), zh="投放方式")
     demand = _hourly(hourly_clicks, "hourly_clicks", "每小时点击量")
@@ -416,6 +476,17 @@ def pacing_summary(hourly: pd.DataFrame) -> PacingSummary:
 
     exhausted_hour is the first hour (0–23, Beijing) in which spend reached the budget, or
     None; lost_share = clicks_lost / demand_clicks (0 when there was no demand).
+
+    Parameters
+    ----------
+    hourly : pandas.DataFrame
+        A :func:`simulate_day` table: hour, demand_clicks, clicks, clicks_lost, cost_cny
+        (CNY), budget_exhausted.
+
+    Returns
+    -------
+    PacingSummary
+        Exhausted hour, clicks, clicks lost, cost (CNY) and lost share (proportion).
     """
     what = "the hourly table (分时表)"
     df = require_frame(hourly, what)
@@ -469,6 +540,20 @@ def break_even_bid(aov_cny: float, margin_rate: float, cvr: float) -> float:
     aov_cny × margin_rate of gross profit (after product cost, before ads). Profit per click
     = cvr × aov_cny × margin_rate − cpc ≥ 0  ⇔  cpc ≤ aov_cny × margin_rate × cvr.
     Example: AOV 200, margin 30%, CVR 2% → 200 × 0.3 × 0.02 = 1.20 CNY.
+
+    Parameters
+    ----------
+    aov_cny : float
+        Average order value (客单价), CNY per paying order.
+    margin_rate : float
+        Gross margin (毛利率) as a proportion in [0, 1], before ad cost.
+    cvr : float
+        Conversion rate (转化率): orders per click, a proportion in [0, 1].
+
+    Returns
+    -------
+    float
+        Highest break-even price per click, CNY.
     """
     aov = number(aov_cny, "aov_cny", zh="客单价", minimum=0)
     margin = rate(margin_rate, "margin_rate", zh="毛利率")
@@ -481,6 +566,20 @@ def target_roas_bid(aov_cny: float, cvr: float, target_roas: float) -> float:
     ROAS = ad revenue / ad cost = (cvr × aov_cny) / cpc per click, so ROAS ≥ target
     ⇔ cpc ≤ aov_cny × cvr / target_roas. With target_roas = 1 / margin_rate this is
     :func:`break_even_bid`. Example: AOV 200, CVR 2%, target 4 → 200 × 0.02 / 4 = 1.00 CNY.
+
+    Parameters
+    ----------
+    aov_cny : float
+        Average order value (客单价), CNY per paying order.
+    cvr : float
+        Conversion rate (转化率): orders per click, a proportion in [0, 1].
+    target_roas : float
+        Target ROAS (投产比), revenue per CNY of ad cost, > 0.
+
+    Returns
+    -------
+    float
+        Highest price per click that meets the target, CNY.
     """
     aov = number(aov_cny, "aov_cny", zh="客单价", minimum=0)
     c = rate(cvr, "cvr", zh="转化率")
@@ -489,14 +588,38 @@ def target_roas_bid(aov_cny: float, cvr: float, target_roas: float) -> float:
 
 
 def roas(revenue_cny: float, cost_cny: float) -> float:
-    """Return on ad spend (投产比, ROAS) = attributed revenue / ad cost (a ratio, not %)."""
+    """Return on ad spend (投产比, ROAS) = attributed revenue / ad cost (a ratio, not %).
+
+    Parameters
+    ----------
+    revenue_cny : float
+        Revenue attributed to the ads (成交金额), CNY.
+    cost_cny : float
+        Ad cost (花费), CNY, > 0.
+
+    Returns
+    -------
+    float
+        ROAS, revenue per CNY of ad cost (a ratio, not %).
+    """
     revenue = number(revenue_cny, "revenue_cny", zh="成交金额", minimum=0)
     cost = number(cost_cny, "cost_cny", zh="花费", minimum=0, strict_min=True)
     return _finite(revenue / cost, "roas")
 
 
 def break_even_roas(margin_rate: float) -> float:
-    """ROAS at which ads break even: 1 / margin_rate (30% margin → 3.33)."""
+    """ROAS at which ads break even: 1 / margin_rate (30% margin → 3.33).
+
+    Parameters
+    ----------
+    margin_rate : float
+        Gross margin (毛利率) as a proportion in [0, 1], before ad cost.
+
+    Returns
+    -------
+    float
+        Break-even ROAS (revenue per CNY of ad cost).
+    """
     margin = rate(margin_rate, "margin_rate", zh="毛利率")
     if margin == 0:
         raise BadParameterError("margin_rate", margin_rate, "a margin > 0", zh="毛利率")
@@ -509,20 +632,59 @@ def break_even_roas(margin_rate: float) -> float:
 
 
 def cpm_cost(impressions: float, cpm_cny: float) -> float:
-    """Cost in CNY of impressions bought per mille (千次展现, CPM): impressions / 1000 × CPM."""
+    """Cost in CNY of impressions bought per mille (千次展现, CPM): impressions / 1000 × CPM.
+
+    Parameters
+    ----------
+    impressions : float
+        Number of impressions (展现量), >= 0.
+    cpm_cny : float
+        Price per 1000 impressions (千次展现价格), CNY.
+
+    Returns
+    -------
+    float
+        Cost, CNY.
+    """
     imp = number(impressions, "impressions", zh="展现量", minimum=0)
     price = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
     return _finite(imp / 1000.0 * price, "cpm_cost")
 
 
 def cpc_cost(clicks: float, cpc_cny: float) -> float:
-    """Cost in CNY of clicks bought per click (CPC): clicks × CPC."""
+    """Cost in CNY of clicks bought per click (CPC): clicks × CPC.
+
+    Parameters
+    ----------
+    clicks : float
+        Number of clicks (点击量), >= 0.
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+
+    Returns
+    -------
+    float
+        Cost, CNY.
+    """
     n = number(clicks, "clicks", zh="点击量", minimum=0)
     return _finite(n * number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0), "cpc_cost")
 
 
 def ecpm(cpc_cny: float, ctr: float) -> float:
-    """Effective CPM (CNY per 1000 impressions) of a CPC ad: CPC × CTR × 1000."""
+    """Effective CPM (CNY per 1000 impressions) of a CPC ad: CPC × CTR × 1000.
+
+    Parameters
+    ----------
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+    ctr : float
+        Click-through rate (点击率), a proportion in [0, 1].
+
+    Returns
+    -------
+    float
+        Effective price per 1000 impressions, CNY.
+    """
     price = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0)
     return _finite(price * rate(ctr, "ctr", zh="点击率") * 1000.0, "ecpm")
 
@@ -532,6 +694,18 @@ def break_even_ctr(cpm_cny: float, cpc_cny: float) -> float:
 
     Above it CPM is cheaper (the clicks come "free" with the impressions); below it CPC is.
     The value may exceed 1, meaning CPC is cheaper at any CTR.
+
+    Parameters
+    ----------
+    cpm_cny : float
+        Price per 1000 impressions (千次展现价格), CNY.
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+
+    Returns
+    -------
+    float
+        CTR (proportion, may exceed 1) at which both billings cost the same.
     """
     cpm = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
     cpc = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0, strict_min=True)
@@ -551,6 +725,22 @@ def compare_billing(
     cpc_cost_cny = clicks × CPC; cpm_effective_cpc_cny = CPM / (1000 × ctr) (the price per
     click you effectively pay under CPM); cheaper ∈ {"CPM", "CPC", "equal"}. CPM is cheaper
     exactly when ctr > :func:`break_even_ctr`.
+
+    Parameters
+    ----------
+    cpm_cny : float
+        Price per 1000 impressions (千次展现价格), CNY.
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+    ctr : float or sequence of float, optional
+        One or several CTRs (proportions in [0, 1]) to compare at.
+    impressions : float, optional
+        Number of impressions (展现量), >= 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per CTR: clicks, costs under CPM and CPC (CNY) and which is cheaper.
     """
     cpm = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
     cpc = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0, strict_min=True)
@@ -648,6 +838,36 @@ def flag_suspicious_clicks(
 
     Returns columns rule, source, window_start, window_end, count, reason_zh, reason_en
     (empty if nothing is flagged). Flags are leads for a human check, not proof of fraud.
+
+    Parameters
+    ----------
+    clicks_log : pandas.DataFrame
+        One row per click: timestamp, source, converted flag and optionally keyword.
+    timestamp_col : str, optional
+        Column of click times (Unix seconds or date-times, Beijing time).
+    source_col : str, optional
+        Column of the click source (IP address or visitor id).
+    keyword_col : str or None
+        Column of keywords, or None to treat the log as one keyword.
+    converted_col : str, optional
+        Column of conversion flags (True/False or 0/1).
+    burst_window : str or pandas.Timedelta, optional
+        Length of the burst window, with a unit (e.g. ``'10min'``).
+    burst_min_clicks : int, optional
+        Clicks from one source within the window that count as a burst.
+    daily_min_clicks : int, optional
+        Clicks from one source on one Beijing day that count as repeated.
+    spike_mads : float, optional
+        How many robust standard deviations (1.4826 × MAD) above the median make a
+        spike.
+    spike_min_clicks : int, optional
+        Fewest clicks in an hour for a spike.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flag: rule, source, window_start, window_end, count, reason_zh,
+        reason_en.
     """
     what = "the click log (点击日志)"
     df = require_frame(clicks_log, what)

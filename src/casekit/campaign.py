@@ -129,6 +129,18 @@ def calendar_618(year: int, *, phases: Mapping[str, tuple[Any, Any]] | None = No
     (inclusive dates, ``datetime64[ns]``) and ``days`` (end − start + 1). Raises
     ``BadParameterError`` when a phase ends before it starts or phases overlap / are out of
     order.
+
+    Parameters
+    ----------
+    year : int
+        Campaign year, e.g. 2020.
+    phases : mapping or None
+        Phase name → (start, end) dates to override the default spans.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per phase: phase, name_en, start, end (inclusive Beijing days), days.
     """
     y = int(number(year, "year", zh="年份", minimum=2000, maximum=2100, integer=True))
     spans = {
@@ -180,7 +192,19 @@ def calendar_618(year: int, *, phases: Mapping[str, tuple[Any, Any]] | None = No
 
 
 def check_calendar(calendar: Any) -> pd.DataFrame:
-    """Validate a calendar table (``phase``, ``start``, ``end``) and sort it by start."""
+    """Validate a calendar table (``phase``, ``start``, ``end``) and sort it by start.
+
+    Parameters
+    ----------
+    calendar : pandas.DataFrame
+        Phase table with ``phase``, ``start`` and ``end`` (inclusive Beijing days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The calendar with ``phase``, ``start``, ``end`` as naive midnights, sorted by
+        start.
+    """
     what = "the calendar"
     cal = require_frame(calendar, what)
     require_columns(cal, ("phase", "start", "end"), what=what)
@@ -203,6 +227,18 @@ def phase_of(date: Any, calendar: pd.DataFrame) -> Any:
     Series / list of dates (returns a Series of phase names, NaN outside the phases). Dates
     are Beijing calendar days; phase ``start`` and ``end`` are inclusive. ``calendar`` is a
     table such as :func:`calendar_618` returns.
+
+    Parameters
+    ----------
+    date : date-like or sequence
+        One date, or a Series / list of dates (Beijing calendar days).
+    calendar : pandas.DataFrame
+        Phase table with ``phase``, ``start`` and ``end`` (inclusive Beijing days).
+
+    Returns
+    -------
+    str, None or pandas.Series
+        The phase of each date (None / NaN outside every phase).
     """
     cal = check_calendar(calendar)
     if isinstance(date, pd.Series | pd.Index | np.ndarray | list | tuple):
@@ -399,6 +435,16 @@ def parse_manjian(text: str) -> Manjian:
 
     Spaces, a trailing 元 after amounts and a trailing ``上不封顶`` are accepted. Raises
     ``BadParameterError`` with the expected form for anything else.
+
+    Parameters
+    ----------
+    text : str
+        A 满减 rule such as ``'每满300减40'`` or ``'满300减40'`` (amounts in CNY).
+
+    Returns
+    -------
+    Manjian
+        The parsed rule.
     """
     expected = "'满X减Y' or '每满X减Y' with amounts in CNY and 0 < Y <= X, e.g. '每满300减40'"
     if not isinstance(text, str):
@@ -600,6 +646,19 @@ def final_price(items: Any, *, rules: Iterable[Any]) -> PriceResult:
     thresholds use the full amounts. They are allocated to lines in proportion to what each
     still has to pay, in whole 分 (largest remainder), so per-line amounts add up exactly.
     Every line ends between 0 and its list amount.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame or list of tuple
+        Cart lines ``(item, list_price_cny, qty, store)``; prices in CNY, qty whole >=
+        1.
+    rules : iterable
+        Pricing rules: rule objects, 满减 strings or dicts (see above).
+
+    Returns
+    -------
+    PriceResult
+        Totals in CNY plus per-line and per-rule tables.
     """
     cart = _cart(items)
     if isinstance(rules, str | Mapping) or not isinstance(rules, Iterable):
@@ -864,6 +923,25 @@ def allocate_budget(
     ``expected_revenue_cny`` and ``marginal_roas`` (revenue per CNY of the next step beyond
     the allocated spend). Raises ``BadParameterError`` when the bounds cannot be met
     (Σ min_spend > budget, Σ max_spend < budget, or min > max for a tool).
+
+    Parameters
+    ----------
+    total_budget_cny : float
+        Budget to split, CNY.
+    curves : mapping of str to curve
+        Tool name → :class:`HillCurve`, :class:`ExponentialCurve` or a dict with
+        ``kind``.
+    min_spend : float, mapping or None
+        Least spend per tool, CNY (one number for all, or per tool).
+    max_spend : float, mapping or None
+        Most spend per tool, CNY (one number for all, or per tool).
+    step_cny : float or None
+        Size of each greedy step, CNY; None: 1/1000 of the budget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tool: tool, spend_cny, expected_revenue_cny (CNY) and marginal_roas.
     """
     budget = _fen_param(total_budget_cny, "total_budget_cny", zh="总预算")
     if not isinstance(curves, Mapping) or not curves:

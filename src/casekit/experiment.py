@@ -150,6 +150,26 @@ def two_proportion_ztest(
       alternatives give a one-sided bound with z_{1−α} (the other end is ±1). Clipped to
       [−1, 1]. Because the test uses the pooled and the interval the unpooled SE, the two can
       disagree right at the boundary; ``significant`` follows the p-value (p < alpha).
+
+    Parameters
+    ----------
+    clicks_a : int
+        Clicks of variant A (count).
+    n_a : int
+        Impressions of variant A (count, >= 1).
+    clicks_b : int
+        Clicks of variant B (count).
+    n_b : int
+        Impressions of variant B (count, >= 1).
+    alpha : float, optional
+        Significance level (显著性水平), e.g. 0.05.
+    alternative : str, optional
+        ``'two-sided'``, ``'greater'`` (B > A) or ``'less'``.
+
+    Returns
+    -------
+    ABTestResult
+        CTRs, lifts, z, p-value, confidence interval and significance.
     """
     ca, na = _counts(clicks_a, n_a, "a")
     cb, nb = _counts(clicks_b, n_b, "b")
@@ -255,6 +275,31 @@ def prob_b_beats_a(
     ``method="exact"`` uses the closed-form sum of :func:`_prob_greater` (needs a
     whole-number prior α; cost grows with clicks_b); ``"monte_carlo"`` averages
     1{p_B > p_A} over ``draws`` seeded posterior draws (any prior). Identical data give 0.5.
+
+    Parameters
+    ----------
+    clicks_a : int
+        Clicks of variant A (count).
+    n_a : int
+        Impressions of variant A (count, >= 1).
+    clicks_b : int
+        Clicks of variant B (count).
+    n_b : int
+        Impressions of variant B (count, >= 1).
+    prior : tuple of float, optional
+        Beta prior (alpha, beta) of each CTR; (1, 1) is uniform.
+    method : str, optional
+        ``'exact'`` (closed form, up to ``MAX_EXACT_TERMS`` clicks) or
+        ``'monte_carlo'``.
+    draws : int, optional
+        Posterior draws for ``'monte_carlo'`` (>= 1000).
+    seed : int, optional
+        Random seed of the draws.
+
+    Returns
+    -------
+    float
+        Posterior probability that B's CTR exceeds A's, in [0, 1].
     """
     aa, ba, ab, bb = _posteriors(clicks_a, n_a, clicks_b, n_b, prior)
     if _method(method, aa - clicks_a, ab) == "exact":
@@ -280,6 +325,31 @@ def expected_loss(
     A's posterior with α + 1 (and B⁺ likewise), using the same closed-form probability as
     :func:`prob_b_beats_a`. ``"monte_carlo"`` averages over seeded draws. A common stopping
     rule is to pick a variant once its expected loss is below a threshold you can live with.
+
+    Parameters
+    ----------
+    clicks_a : int
+        Clicks of variant A (count).
+    n_a : int
+        Impressions of variant A (count, >= 1).
+    clicks_b : int
+        Clicks of variant B (count).
+    n_b : int
+        Impressions of variant B (count, >= 1).
+    prior : tuple of float, optional
+        Beta prior (alpha, beta) of each CTR; (1, 1) is uniform.
+    method : str, optional
+        ``'exact'`` (closed form, up to ``MAX_EXACT_TERMS`` clicks) or
+        ``'monte_carlo'``.
+    draws : int, optional
+        Posterior draws for ``'monte_carlo'`` (>= 1000).
+    seed : int, optional
+        Random seed of the draws.
+
+    Returns
+    -------
+    ExpectedLoss
+        Expected CTR given up by choosing A and by choosing B (absolute proportions).
     """
     aa, ba, ab, bb = _posteriors(clicks_a, n_a, clicks_b, n_b, prior)
     if _method(method, aa - clicks_a, aa + 1, ab + 1) == "exact":
@@ -323,6 +393,26 @@ def sample_size_per_group(
 
     rounded up; one-sided alternatives use z_{1−α}. Example: 10% → 12%, α = 0.05, power 0.8
     → 3,841 per group.
+
+    Parameters
+    ----------
+    baseline_ctr : float
+        Current CTR, a proportion strictly between 0 and 1.
+    relative_lift : float or None
+        Relative CTR change to detect (0.1 = +10 %); or give ``min_detectable_effect``.
+    min_detectable_effect : float or None
+        Absolute CTR change to detect (0.002 = +0.2 percentage point).
+    alpha : float, optional
+        Significance level (显著性水平), e.g. 0.05.
+    power : float, optional
+        Statistical power (统计功效), e.g. 0.8.
+    alternative : str, optional
+        ``'two-sided'``, ``'greater'`` (B > A) or ``'less'``.
+
+    Returns
+    -------
+    int
+        Impressions needed in each group.
     """
     p1 = rate(baseline_ctr, "baseline_ctr", zh="基准点击率")
     if not 0 < p1 < 1:
@@ -443,6 +533,20 @@ def verdict(
     lower → "keep_a"; not significant → "inconclusive" if under-powered, else
     "no_clear_difference" (keep A, or treat them as equal). Every text ends with a warning
     about peeking (repeated looks / early stopping).
+
+    Parameters
+    ----------
+    result : ABTestResult
+        A :func:`two_proportion_ztest` result.
+    relative_lift : float, optional
+        Relative CTR change to detect, e.g. 0.1 = +10 %.
+    power : float, optional
+        Statistical power (统计功效), e.g. 0.8.
+
+    Returns
+    -------
+    Verdict
+        Decision, power check and plain-language verdict in Chinese and English.
     """
     if not isinstance(result, ABTestResult):
         raise BadParameterError("result", type(result).__name__,
@@ -531,6 +635,43 @@ def ab_summary(
     (:func:`verdict`). ``element_col`` (e.g. 主图 / 标题) and ``date_col`` are optional
     (None to skip); with a date column, rows must be unique per test, date and variant and
     ``days`` counts the distinct dates. Rows are sorted by test id.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per test, variant (and date): impressions and clicks.
+    test_col : str, optional
+        Column of test ids.
+    variant_col : str, optional
+        Column of variant labels.
+    impressions_col : str, optional
+        Column of impressions (counts).
+    clicks_col : str, optional
+        Column of clicks (counts).
+    element_col : str or None
+        Column naming the tested element (主图, 标题), or None.
+    date_col : str or None
+        Column of dates, or None.
+    control : object, optional
+        Label of the control variant (A).
+    treatment : object, optional
+        Label of the treatment variant (B).
+    alpha : float, optional
+        Significance level (显著性水平), e.g. 0.05.
+    alternative : str, optional
+        ``'two-sided'``, ``'greater'`` (B > A) or ``'less'``.
+    relative_lift : float, optional
+        Relative CTR change to detect, e.g. 0.1 = +10 %.
+    power : float, optional
+        Statistical power (统计功效), e.g. 0.8.
+    prior : tuple of float, optional
+        Beta prior (alpha, beta) of each CTR; (1, 1) is uniform.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per test: counts, CTRs, z test, P(B > A), required sample size and
+        verdict.
     """
     what = "the A/B test table (测试数据表)"
     data = require_frame(df, what)

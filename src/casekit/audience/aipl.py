@@ -35,6 +35,22 @@ def aipl_aggregates(
     Over a relation with ``b`` and day number ``d``; ``buy_days`` counts distinct days with
     a ``buy`` (a 64-bit day mask for windows up to 62 days, else COUNT DISTINCT).
     ``whole_log=True`` says every event is inside the window, so the test is left out.
+
+    Parameters
+    ----------
+    start : int
+        First Beijing day number of the window (days since 1970-01-01).
+    end : int
+        Last Beijing day number of the window, inclusive.
+    prefix : str, optional
+        Prefix of the aggregate column names.
+    whole_log : bool, optional
+        True when every event lies in the window (simpler SQL).
+
+    Returns
+    -------
+    dict of str to str
+        Column name → SQL aggregate over the engine relation.
     """
     inside = "TRUE" if whole_log else f"d BETWEEN {start} AND {end}"
     aggs = {
@@ -156,6 +172,26 @@ def aipl_states(
 
     Returns ``user_id``, ``state`` (ordered category A < I < P < L) and the evidence:
     window counts ``pv, cart, fav, buy`` and ``buy_days``; sorted by ``user_id``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or path
+        Event log in the Tianchi UserBehavior schema (DataFrame, path, EventSource or
+        SqlTable).
+    as_of : date-like or None
+        Last day included (Beijing calendar day); None: the day of the last event.
+    lookback_days : int, optional
+        Days of history before ``as_of`` that count, >= 1.
+    loyal_buy_days : int, optional
+        Distinct purchase days that make a user loyal (L).
+    interest_pv : int or None
+        Page views of one item that show interest (I); None: the module default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user: user_id, state and the window counts pv, cart, fav, buy,
+        buy_days.
     """
     as_of_day = None if as_of is None else date_value(as_of, "as_of", zh="截至日期")
     if not engine.is_source(events):
@@ -180,6 +216,16 @@ def aipl_summary(states: pd.DataFrame) -> pd.DataFrame:
 
     Returns four rows (A, I, P, L, also when empty) with ``state``, ``name_zh``,
     ``name_en``, ``users`` and ``share`` (users / all users).
+
+    Parameters
+    ----------
+    states : pandas.DataFrame
+        An :func:`aipl_states` table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Four rows (A, I, P, L): state, name_zh, name_en, users and share (proportion).
     """
     df = require_frame(states, "the AIPL states")
     require_columns(df, ("state",), what="the AIPL states")
@@ -223,6 +269,29 @@ def aipl_transitions(
     Returns a 5 × 5 table, index ``from_state`` and columns ``to_state`` in the order none, A,
     I, P, L: user counts, or with ``normalize=True`` row shares (each row sums to 1; NaN for
     a row with no users). ``table.loc['A', 'I']`` is the A → I flow the 618 playbook aims at.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or path
+        Event log in the Tianchi UserBehavior schema (DataFrame, path, EventSource or
+        SqlTable).
+    date_a : date-like
+        First date of the comparison (Beijing day).
+    date_b : date-like
+        Second, later date of the comparison.
+    lookback_days : int, optional
+        Days of history before ``as_of`` that count, >= 1.
+    loyal_buy_days : int, optional
+        Distinct purchase days that make a user loyal (L).
+    interest_pv : int or None
+        Page views of one item that show interest (I); None: the module default.
+    normalize : bool, optional
+        True for row shares (proportions) instead of user counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        5 × 5 table from_state × to_state (none, A, I, P, L): users, or row shares.
     """
     if not engine.is_source(events):
         event_log(events)

@@ -59,6 +59,35 @@ def simple_clv(
     It values the future margins of a customer (year 1 on), assumes every customer is
     alike and constant rates. The next step is a probabilistic model per customer, such as
     the BG/NBD and Gamma-Gamma models in PyMC-Marketing.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        One row per order (user, time, optional amount in CNY), or an event log whose
+        ``buy`` events are the orders.
+    margin_rate : float
+        Gross margin (毛利率) as a proportion in [0, 1], before ad cost.
+    discount_rate_annual : float
+        Yearly discount rate for future profit, a proportion.
+    retention_rate_annual : float
+        Share of customers kept each year, a proportion.
+    horizon_years : int or None
+        Years of future profit counted; None: no limit.
+    purchases_per_year : float or None
+        Orders per customer per year; None: estimated from ``orders``.
+    aov_cny : float or None
+        Average order value, CNY; None: estimated from ``orders``.
+    user_col : str, optional
+        Column of user ids.
+    time_col : str, optional
+        Column of order times (Unix seconds, date-times or date strings, Beijing time).
+    amount_col : str or None
+        Column of order amounts, CNY; None counts orders only.
+
+    Returns
+    -------
+    ClvEstimate
+        Inputs used and the lifetime value per customer, CNY.
     """
     margin = rate(margin_rate, "margin_rate", zh="毛利率")
     d = number(discount_rate_annual, "discount_rate_annual", zh="年折现率", minimum=0)

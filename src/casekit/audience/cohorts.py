@@ -30,6 +30,26 @@ def cohort_retention(
     only partly cover understates its retention.
 
     Index ``cohort`` (pandas Periods), columns ``periods_since_first`` 0, 1, 2, ….
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        One row per order (user, time, optional amount in CNY), or an event log whose
+        ``buy`` events are the orders.
+    period : str, optional
+        Cohort period: ``'D'`` day, ``'W'`` week or ``'M'`` month.
+    user_col : str, optional
+        Column of user ids.
+    time_col : str, optional
+        Column of order times (Unix seconds, date-times or date strings, Beijing time).
+    values : str, optional
+        ``'rate'`` for retention proportions, ``'users'`` for counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index cohort (periods), columns periods_since_first 0, 1, 2, …: retention or
+        users.
     """
     choice(period, "period", ("D", "W", "M"), zh="周期")
     choice(values, "values", ("rate", "users"))
@@ -94,6 +114,26 @@ def repurchase_rate(
     * ``within_days=N``: customers = those whose first order is at least N days before
       ``as_of`` (so N days after it are observed); repurchasers = those with another order
       1..N days after their first.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        One row per order (user, time, optional amount in CNY), or an event log whose
+        ``buy`` events are the orders.
+    within_days : int or None
+        Count a repurchase only within this many days of the first order; None: any
+        time.
+    as_of : date-like or None
+        Last day included (Beijing calendar day); None: the day of the last event.
+    user_col : str, optional
+        Column of user ids.
+    time_col : str, optional
+        Column of order times (Unix seconds, date-times or date strings, Beijing time).
+
+    Returns
+    -------
+    RepurchaseRate
+        Buyers, repeat buyers and the repurchase rate (proportion).
     """
     with order_relation(orders, user_col=user_col, time_col=time_col, amount_col=None) as rel:
         od = buy_days(rel, "the orders")

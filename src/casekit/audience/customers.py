@@ -37,6 +37,25 @@ def customer_types(
     Returns ``user_col``, ``customer_type`` (category 新客/老客/潜客), ``type_en``,
     ``first_purchase_date`` (NaT for 潜客), ``bought_in_period`` (e.g. 老客 recalled by the
     campaign) and ``active_in_period`` (any row in the period); sorted by user.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Orders or an event log (see :func:`customer_types` above).
+    period_start : date-like
+        First day of the period (Beijing).
+    period_end : date-like
+        Last day of the period, inclusive.
+    user_col : str, optional
+        Column of user ids.
+    time_col : str, optional
+        Column of order times (Unix seconds, date-times or date strings, Beijing time).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user: user_col, customer_type (新客/老客/潜客), type_en and the first
+        purchase date.
     """
     start = date_value(period_start, "period_start", zh="开始日期")
     end = date_value(period_end, "period_end", zh="结束日期")

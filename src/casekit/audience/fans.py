@@ -66,6 +66,26 @@ def fan_growth(
     new fans (≥ 0; a falling cumulative count raises). With ``calendar`` (e.g.
     :func:`casekit.campaign.calendar_618`) each day gets its ``phase`` (活动外 outside the
     phases) and ``by_phase`` sums them.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        One row per day with the metric columns.
+    date_col : str, optional
+        Column of dates.
+    new_col : str, optional
+        Column of new fans per day (count).
+    cumulative_col : str or None
+        Column of the fan total per day, or None.
+    start_fans : float or None
+        Fans before the first day, or None.
+    calendar : pandas.DataFrame or None
+        Optional phase table (``phase``, ``start``, ``end``) to total fans by phase.
+
+    Returns
+    -------
+    FanGrowth
+        Daily fan totals and growth, and totals by phase when a calendar is given.
     """
     what = "the daily fan table"
     df = require_frame(daily, what)

@@ -68,6 +68,30 @@ def rfm_scores(
     Returns ``user_col``, ``last_order_date``, ``recency_days``, ``frequency``,
     ``monetary``, ``R``, ``F``, ``M``, ``rfm`` (e.g. ``'545'``), ``segment`` (Chinese,
     ordered category) and ``segment_en``; sorted by user.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        One row per order (user, time, optional amount in CNY), or an event log whose
+        ``buy`` events are the orders.
+    as_of : date-like
+        Day the recency is measured from (Beijing calendar day, included).
+    user_col : str, optional
+        Column of user ids.
+    time_col : str, optional
+        Column of order times (Unix seconds, date-times or date strings, Beijing time).
+    amount_col : str or None
+        Column of order amounts, CNY; None counts orders only.
+    bins : int, optional
+        Score bins per R, F and M (2–10).
+    split : str, optional
+        ``'mean'`` or ``'median'``: how scores split into high and low.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user: recency_days, frequency, monetary (CNY), R, F, M scores and
+        segment.
     """
     day = date_value(as_of, "as_of", zh="截至日期")
     nbins = int(number(bins, "bins", zh="分档数", minimum=2, maximum=10, integer=True))
@@ -96,6 +120,22 @@ def rfm_aggregates(
     """Per-user SQL aggregates of RFM as of Beijing day number ``as_of`` (``b``, ``d``).
 
     ``whole_log=True`` says no event is after ``as_of``, so the test is left out.
+
+    Parameters
+    ----------
+    as_of : int
+        Beijing day number the recency is measured from.
+    with_amount : bool, optional
+        True to also aggregate order amounts (CNY).
+    prefix : str, optional
+        Prefix of the aggregate column names.
+    whole_log : bool, optional
+        True when every event lies in the window (simpler SQL).
+
+    Returns
+    -------
+    dict of str to str
+        Column name → SQL aggregate over the engine relation.
     """
     bought = "b = 3" if whole_log else f"b = 3 AND d <= {as_of}"
     aggs = {

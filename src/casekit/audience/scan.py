@@ -40,6 +40,27 @@ def overview(
     :func:`rfm_scores` (with ``amount_col=None``) one by one, and built from the same SQL
     pieces, but all per-user aggregates come from a single pass over the log — what
     matters on a 100-million-row file. ``as_of`` defaults to the day of the last event.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or path
+        Event log in the Tianchi UserBehavior schema (DataFrame, path, EventSource or
+        SqlTable).
+    as_of : date-like or None
+        Last day included (Beijing calendar day); None: the day of the last event.
+    lookback_days : int, optional
+        Days of history before ``as_of`` that count, >= 1.
+    loyal_buy_days : int, optional
+        Distinct purchase days that make a user loyal (L).
+    bins : int, optional
+        Score bins per R, F and M (2–10).
+    split : str, optional
+        ``'mean'`` or ``'median'``: how scores split into high and low.
+
+    Returns
+    -------
+    Overview
+        The funnel, AIPL and RFM tables of the log.
     """
     from casekit.funnel import stage_counts_from_flags, user_flag_aggregates
 

@@ -863,6 +863,28 @@ def read_user_behavior(
     cleaning. ``columns`` selects output columns; cleaning still looks at the columns it needs
     (all five to find duplicates), so for a lean read of a few columns pass
     ``drop_duplicates=False``. With ``report=True`` returns ``(frame, UserBehaviorReport)``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    window : tuple of date-like or None
+        First and last Beijing day kept (inclusive); None keeps all.
+    drop_duplicates : bool, optional
+        True to drop exact duplicate rows (first kept).
+    report : bool, optional
+        True to also return a :class:`UserBehaviorReport`.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame or tuple
+        The rows; with ``report=True`` also the cleaning report.
     """
     fmt = USER_BEHAVIOR
     p = check_path(path, fmt)
@@ -932,6 +954,24 @@ def user_behavior_to_parquet(
     TIMESTAMPTZ; ``SET TimeZone = 'Asia/Shanghai'`` shows Beijing time). The file is
     written to a temporary name beside ``parquet_path`` and moved into place at the end, so
     a failed or interrupted conversion leaves no partial file.
+
+    Parameters
+    ----------
+    csv_path : str or os.PathLike
+        Path of ``UserBehavior.csv``.
+    parquet_path : str or os.PathLike
+        Where to write the Parquet cache.
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    compression : str, optional
+        Parquet compression codec, e.g. ``'zstd'``.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the written Parquet file.
     """
     fmt = USER_BEHAVIOR
     src = check_path(csv_path, fmt)
@@ -1042,6 +1082,24 @@ def read_user_log(
     no year: the competition data cover the six months up to and including Double 11 (双11)
     of 2015, hence ``year=2015``. ``columns`` picks output columns (``date`` and ``action``
     included); ``nrows`` limits rows read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    year : int, optional
+        Year the ``time_stamp`` (MMDD) days belong to.
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed as documented above.
     """
     fmt = _USER_LOG
     if (
@@ -1109,6 +1167,22 @@ def read_user_info(
     50+ for codes 7 and 8, unknown for 0 or empty) and gender_label (category female, male,
     unknown for codes 0, 1, 2 or empty). Chinese labels: ``AGE_LABELS_ZH``,
     ``GENDER_LABELS_ZH``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed as documented above.
     """
     fmt = _USER_INFO
     output = ["user_id", "age_range", "gender", "age_label", "gender_label"]
@@ -1151,6 +1225,22 @@ def read_raw_sample(
     ``datetime64[ns, Asia/Shanghai]``), pid (category, the ad placement 资源位; categories
     sorted) and nonclk, clk (``int8`` 0/1, so ``df["clk"].mean()`` is the CTR and sums
     count clicks).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed as documented above.
     """
     fmt = _RAW_SAMPLE
     out_columns = _check_columns(columns, fmt.columns)
