@@ -203,6 +203,10 @@ def frame_relation(
     amount: np.ndarray | None,
     what: str,
 ) -> Relation:
+    """A DuckDB relation of in-memory events: user ids, behaviour codes ``b`` (0 pv … 3 buy),
+    Unix seconds ``ts``, grouping keys ``k_<name>`` from ``extra`` and an optional ``amount``
+    (CNY). Ids and keys are coded 0..n-1 in sorted order; ``rel.decode`` turns them back.
+    """
     user_codes, user_ids = _factorize(users, "user_id", what)
     user_values = np.asarray(user_ids)  # numpy ids, as a pandas group-by index gives them
     cols: dict[str, Any] = {"user_id": user_codes, "b": codes.astype("int8"), "ts": seconds}
