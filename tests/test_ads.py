@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,27 +28,53 @@ BJ = "Asia/Shanghai"
 
 def test_actual_cpc_worked_example():
     # next bid 1.80 × next quality 7 / own quality 8 + 0.01 = 1.575 + 0.01 = 1.585 (< bid 2.00)
-    assert ads.actual_cpc(1.80, 7, 8, 2.00) == pytest.approx(1.585)
+    assert ads.actual_cpc(
+        next_bid_cny=1.80, next_quality_score=7, own_quality_score=8, own_bid_cny=2.00
+    ) == pytest.approx(1.585)
 
 
 def test_actual_cpc_higher_quality_pays_less():
     # same competitor, own quality 10 instead of 8: 1.80 × 7 / 10 + 0.01 = 1.27
-    assert ads.actual_cpc(1.80, 7, 10, 2.00) == pytest.approx(1.27)
+    assert ads.actual_cpc(
+        next_bid_cny=1.80, next_quality_score=7, own_quality_score=10, own_bid_cny=2.00
+    ) == pytest.approx(1.27)
 
 
 def test_actual_cpc_never_above_own_bid():
-    # 2.00 × 9 / 8 + 0.01 = 2.26 > own bid 2.00 → capped at 2.00
-    assert ads.actual_cpc(2.00, 9, 8, 2.00) == pytest.approx(2.00)
+    # a tie in ad rank: 2.00 × 8 / 8 + 0.01 = 2.01 > own bid 2.00 → capped at 2.00
+    price = ads.actual_cpc(
+        own_bid_cny=2.00, own_quality_score=8, next_bid_cny=2.00, next_quality_score=8
+    )
+    assert price == pytest.approx(2.00)
 
 
 def test_actual_cpc_last_ranked_pays_reserve():
-    assert ads.actual_cpc(None, None, 8, 2.00) == pytest.approx(0.05)
-    assert ads.actual_cpc(None, None, 8, 2.00, reserve_cpc_cny=0.10) == pytest.approx(0.10)
+    assert ads.actual_cpc(
+        next_bid_cny=None, next_quality_score=None, own_quality_score=8, own_bid_cny=2.00
+    ) == pytest.approx(0.05)
+    assert ads.actual_cpc(
+        next_bid_cny=None,
+        next_quality_score=None,
+        own_quality_score=8,
+        own_bid_cny=2.00,
+        reserve_cpc_cny=0.10,
+    ) == pytest.approx(0.10)
 
 
 def test_actual_cpc_floor_at_reserve():
     # 0.05 × 1 / 10 + 0.01 = 0.015 < reserve 0.05 → 0.05
-    assert ads.actual_cpc(0.05, 1, 10, 1.00) == pytest.approx(0.05)
+    assert ads.actual_cpc(
+        next_bid_cny=0.05, next_quality_score=1, own_quality_score=10, own_bid_cny=1.00
+    ) == pytest.approx(0.05)
+
+
+def _cpc_args(next_bid, next_q, own_q, own_bid):
+    return dict(
+        next_bid_cny=next_bid,
+        next_quality_score=next_q,
+        own_quality_score=own_q,
+        own_bid_cny=own_bid,
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,11 +86,22 @@ def test_actual_cpc_floor_at_reserve():
         ((1.0, None, 8, 2.0), "next_quality_score"),
         ((float("nan"), 7, 8, 2.0), "next_bid_cny"),
         (("1.0", 7, 8, 2.0), "next_bid_cny"),
+        ((2.0, 9, 8, 2.0), "next_bid_cny"),  # 2.0 × 9 = 18 ranks above own 2.0 × 8 = 16
     ],
 )
 def test_actual_cpc_bad_parameters(args, name):
     with pytest.raises(BadParameterError, match=name):
-        ads.actual_cpc(*args)
+        ads.actual_cpc(**_cpc_args(*args))
+
+
+def test_actual_cpc_arguments_are_keyword_only_and_not_swappable():
+    with pytest.raises(TypeError, match="positional"):
+        ads.actual_cpc(1.80, 7, 8, 2.00)
+    # own and next swapped: the "next" ad would rank above this one
+    with pytest.raises(BadParameterError, match=r"ad rank 2 × 8 = 16 is above your own 1.8 × 7"):
+        ads.actual_cpc(
+            own_bid_cny=1.80, own_quality_score=7, next_bid_cny=2.00, next_quality_score=8
+        )
 
 
 # ------------------------------------------------------------------------------------------
@@ -131,8 +170,13 @@ def test_keyword_auction_tie_breaking_is_deterministic():
 def test_keyword_auction_custom_curve_and_columns():
     bids = _bids().rename(columns={"advertiser": "shop", "bid_cny": "bid", "quality_score": "qs"})
     out = ads.keyword_auction(
-        bids, slots=2, ctr_curve=[0.1, 0.05, 0.01], search_volume=200,
-        advertiser_col="shop", bid_col="bid", quality_col="qs",
+        bids,
+        slots=2,
+        ctr_curve=[0.1, 0.05, 0.01],
+        search_volume=200,
+        advertiser_col="shop",
+        bid_col="bid",
+        quality_col="qs",
     )
     # 200 searches × 0.1 = 20 clicks, 200 × 0.05 = 10
     assert out["expected_clicks"].tolist()[:3] == pytest.approx([20, 10, 0])
@@ -227,7 +271,12 @@ def test_simulate_day_standard_delivery_runs_out_at_14():
     # the budget is gone at the end of hour 14 (14:00–15:00); hours 15..23 lose 9 × 10 = 90
     hourly = ads.simulate_day([10] * 24, 1.0, 150, pacing="standard")
     assert hourly.columns.tolist() == [
-        "hour", "demand_clicks", "clicks", "clicks_lost", "cost_cny", "cumulative_cost_cny",
+        "hour",
+        "demand_clicks",
+        "clicks",
+        "clicks_lost",
+        "cost_cny",
+        "cumulative_cost_cny",
         "budget_exhausted",
     ]
     assert hourly["hour"].tolist() == list(range(24))
@@ -361,7 +410,7 @@ def test_simulate_day_properties(demand, cpc, budget, pacing):
     # once exhausted, stays exhausted
     flags = hourly["budget_exhausted"].to_numpy()
     if flags.any():
-        assert flags[flags.argmax():].all()
+        assert flags[flags.argmax() :].all()
 
 
 # ------------------------------------------------------------------------------------------
@@ -506,7 +555,13 @@ def _click_log(seed: int = 3) -> pd.DataFrame:
 def test_flag_suspicious_clicks_finds_the_injected_patterns():
     flags = ads.flag_suspicious_clicks(_click_log())
     assert flags.columns.tolist() == [
-        "rule", "source", "window_start", "window_end", "count", "reason_zh", "reason_en",
+        "rule",
+        "source",
+        "window_start",
+        "window_end",
+        "count",
+        "reason_zh",
+        "reason_en",
     ]
     assert flags["rule"].tolist() == ["burst", "repeat_source", "zero_conversion_spike"]
     burst, repeat, spike = (flags.iloc[i] for i in range(3))
@@ -537,8 +592,9 @@ def test_flag_suspicious_clicks_spike_with_a_conversion_is_not_flagged():
 
 def test_flag_suspicious_clicks_thresholds_are_parameters():
     log = _click_log()
-    strict = ads.flag_suspicious_clicks(log, burst_min_clicks=13, daily_min_clicks=26,
-                                        spike_min_clicks=100)
+    strict = ads.flag_suspicious_clicks(
+        log, burst_min_clicks=13, daily_min_clicks=26, spike_min_clicks=100
+    )
     assert strict.empty
     assert strict.columns.tolist()[0] == "rule"
     assert str(strict["window_start"].dtype) == f"datetime64[ns, {BJ}]"
@@ -552,8 +608,9 @@ def test_flag_burst_window_is_half_open():
     # 5 clicks at 0, 2.5, 5, 7.5, 10 minutes: the window ending at 10 min is (0, 10] → 4 clicks
     t0 = pd.Timestamp("2017-11-25 09:00", tz=BJ)
     times = t0 + pd.to_timedelta([0, 150, 300, 450, 600], unit="s")
-    log = pd.DataFrame({"timestamp": times, "keyword": "x", "source_ip": "1.1.1.1",
-                        "converted": False})
+    log = pd.DataFrame(
+        {"timestamp": times, "keyword": "x", "source_ip": "1.1.1.1", "converted": False}
+    )
     assert ads.flag_suspicious_clicks(log, burst_min_clicks=5).empty
     flags = ads.flag_suspicious_clicks(log, burst_min_clicks=4, spike_min_clicks=100)
     assert flags["count"].tolist() == [4]
@@ -571,13 +628,22 @@ def test_flag_days_follow_beijing_time_and_unix_seconds():
         }
     )
     flags = ads.flag_suspicious_clicks(
-        log, source_col="visitor_id", keyword_col=None, daily_min_clicks=2,
-        burst_min_clicks=3, spike_min_clicks=100,
+        log,
+        source_col="visitor_id",
+        keyword_col=None,
+        daily_min_clicks=2,
+        burst_min_clicks=3,
+        spike_min_clicks=100,
     )
     assert flags.empty  # one click per Beijing day
     flags = ads.flag_suspicious_clicks(
-        log, source_col="visitor_id", keyword_col=None, daily_min_clicks=2,
-        burst_window="30min", burst_min_clicks=2, spike_min_clicks=100,
+        log,
+        source_col="visitor_id",
+        keyword_col=None,
+        daily_min_clicks=2,
+        burst_window="30min",
+        burst_min_clicks=2,
+        spike_min_clicks=100,
     )
     assert flags["rule"].tolist() == ["burst"]
     assert flags["source"].tolist() == [42]
@@ -622,3 +688,64 @@ def test_flag_suspicious_clicks_bad_inputs():
         ads.flag_suspicious_clicks(log, burst_window="-5min")
     with pytest.raises(BadParameterError, match="burst_min_clicks"):
         ads.flag_suspicious_clicks(log, burst_min_clicks=1)
+
+
+# ------------------------------------------------------------------------------------------
+# Hardened inputs (issue 17)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "window", [10, 10.0, np.int64(600), np.timedelta64(600), "10", " 600 ", True, [10]]
+)
+def test_burst_window_needs_a_unit(window):
+    # 10 used to be read as 10 nanoseconds, so nothing was ever flagged
+    with pytest.raises(BadParameterError, match=r"burst_window.*with a unit"):
+        ads.flag_suspicious_clicks(_click_log(), burst_window=window)
+
+
+@pytest.mark.parametrize(
+    "window", ["10min", pd.Timedelta(minutes=10), dt.timedelta(minutes=10), np.timedelta64(10, "m")]
+)
+def test_burst_window_with_a_unit_flags_the_burst(window):
+    flags = ads.flag_suspicious_clicks(_click_log(), burst_window=window)
+    assert "6.6.6.6" in set(flags.loc[flags["rule"] == "burst", "source"])
+
+
+def test_millisecond_timestamps_get_a_clear_error():
+    log = _click_log()
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    log["timestamp"] = (log["timestamp"] - epoch) // pd.Timedelta(milliseconds=1)  # Unix ms
+    with pytest.raises(SchemaViolationError, match="look like milliseconds"):
+        ads.flag_suspicious_clicks(log)
+
+
+def _day():
+    return ads.simulate_day([10.0] * 24, 1.0, 150.0, pacing="accelerated")
+
+
+def test_pacing_summary_of_a_good_table():
+    s = ads.pacing_summary(_day())
+    assert s.exhausted_hour == 14 and s.cost_cny == pytest.approx(150.0)
+    as_ints = _day().astype({"budget_exhausted": "int64"})  # 0/1 is fine too
+    assert ads.pacing_summary(as_ints) == s
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "pattern"),
+    [
+        ("budget_exhausted", "False", "budget_exhausted.*not text"),
+        ("budget_exhausted", 2, "budget_exhausted.*True/False or 0/1"),
+        ("cost_cny", "1.0", "cost_cny.*expected numbers"),
+        ("clicks", "5", "clicks.*expected numbers"),
+        ("demand_clicks", -1.0, "demand_clicks.*>= 0"),
+        ("hour", "0", "hour.*expected numbers"),
+        ("cost_cny", 1e308, "cost_cny.*float range"),
+    ],
+)
+def test_pacing_summary_checks_dtypes(column, values, pattern):
+    # strings used to be concatenated and "False" counted as true
+    day = _day()
+    day[column] = values
+    with pytest.raises(SchemaViolationError, match=pattern):
+        ads.pacing_summary(day)

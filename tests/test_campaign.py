@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from casekit.errors import (
     BadParameterError,
     EmptyDataError,
     MissingColumnError,
+    RuleNotInCartWarning,
     SchemaViolationError,
     UnknownParameterError,
 )
@@ -294,6 +296,7 @@ rule_strategy = st.one_of(
 )
 
 
+@pytest.mark.filterwarnings("ignore::casekit.errors.RuleNotInCartWarning")
 @PROPS
 @given(
     cart=st.lists(
@@ -475,3 +478,86 @@ def test_greedy_matches_scipy_slsqp(curves, budget):
     )
     best = -res.fun
     assert greedy >= best - 1e-3 * max(best, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Hardened inputs (issue 17)
+# --------------------------------------------------------------------------------------------
+
+
+def test_big_carts_are_exact_not_negative():
+    # 9e7 CNY = 9e9 分: the proportional split of the 满减 used to wrap around in int64
+    r = cp.final_price([("x", 9e7, 1, "S")], rules=["每满300减40"])
+    assert r.total_discount_cny == 12_000_000.0  # floor(9e7 / 300) × 40
+    assert r.total_final_cny == 78_000_000.0
+    r = cp.final_price(
+        [("x", 9e12, 1, "S"), ("y", 1e11, 3, "S")],
+        rules=["每满300减40", cp.StoreCoupon("S", 0, 7)],
+    )
+    assert (r.items["final_amount_cny"] >= 0).all()
+    assert r.items["manjian_cny"].sum() == pytest.approx((9.3e12 - 7) // 300 * 40)
+    assert r.total_final_cny + r.total_discount_cny == r.total_list_cny
+
+
+def test_allocation_is_exact_beyond_int64_products():
+    weights = [3 * 10**14, 10**14, 1]
+    total = 10**14 - 1
+    parts = cp._allocate_fen(total, np.array(weights, dtype="int64"))
+    # reference: largest remainder in Python integers
+    floors = [w * total // sum(weights) for w in weights]
+    rema = [w * total % sum(weights) for w in weights]
+    for i in sorted(range(3), key=lambda i: -rema[i])[: total - sum(floors)]:
+        floors[i] += 1
+    assert parts.tolist() == floors
+    assert parts.sum() == total and (parts >= 0).all()
+
+
+def test_carts_too_big_to_price_exactly_are_refused():
+    with pytest.raises(SchemaViolationError, match=r"above the 1e\+13 CNY"):
+        cp.final_price([("x", 100.0, 10**17, "S")], rules=[])
+    with pytest.raises(SchemaViolationError, match="above the 1e\\+13 CNY"):
+        cp.final_price([("x", 1e300, 1, "S")], rules=[])
+
+
+@pytest.mark.parametrize("base", [-1, float("nan"), float("inf"), "300", None, True, 1e300])
+def test_manjian_discount_rejects_bad_bases(base):
+    with pytest.raises(BadParameterError, match="base_cny"):
+        cp.Manjian(300, 40).discount_cny(base)
+
+
+def test_manjian_discount_of_good_bases():
+    assert cp.Manjian(300, 40).discount_cny(0) == 0
+    assert cp.Manjian(300, 40).discount_cny(650) == 80
+    assert cp.Manjian(300, 40, repeat=False).discount_cny(650) == 40
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: cp.Manjian(0.004, 0.004), "threshold_cny"),
+        (lambda: cp.Manjian(300, 0.004), "off_cny"),
+        (lambda: cp.Manjian(300, 40, cap_cny=0.001), "cap_cny"),
+        (lambda: cp.StoreCoupon("A", 0, 0.004), "off_cny"),
+        (lambda: cp.PresaleDeposit("x", 0.004, 10), "deposit_cny"),
+    ],
+)
+def test_rule_amounts_below_one_fen_are_refused_at_construction(make, name):
+    with pytest.raises(BadParameterError, match=f"{name}.*one 分"):
+        make()
+
+
+def test_rules_naming_a_store_or_item_not_in_the_cart_warn():
+    cart = [("lipstick", 100.0, 1, "A")]
+    with pytest.warns(RuleNotInCartWarning, match=r"rule 0 .*store 'B'.*stores: 'A'"):
+        r = cp.final_price(cart, rules=[cp.StoreCoupon("B", 0, 10)])
+    assert r.total_discount_cny == 0
+    with pytest.warns(RuleNotInCartWarning, match=r"rule 1 .*item 'mascara'.*'lipstick'"):
+        cp.final_price(cart, rules=["满50减5", cp.ItemDiscount("mascara", rate=0.9)])
+    with pytest.warns(RuleNotInCartWarning, match="item 'mascara'"):
+        cp.final_price(cart, rules=[cp.PresaleDeposit("mascara", 10, 20)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # rules for what is in the cart (or for all) are quiet
+        cp.final_price(
+            cart,
+            rules=[cp.StoreCoupon("A", 0, 10), cp.ItemDiscount(rate=0.9), "满50减5"],
+        )

@@ -291,7 +291,7 @@ def test_sql_table_runs_the_same_sql_on_another_duckdb(raw_csv):
     import duckdb
 
     con = duckdb.connect()
-    raw = pd.read_csv(raw_csv[0], header=None, names=list(tianchi._USER_BEHAVIOR.columns))
+    raw = pd.read_csv(raw_csv[0], header=None, names=list(tianchi.USER_BEHAVIOR.columns))
     con.register("ub", raw)
     table = engine.SqlTable(run=lambda q: con.sql(q).df(), table="ub", dialect="duckdb")
     clean = raw_csv[2]

@@ -426,3 +426,31 @@ def test_ab_summary_matches_scalar_test(clicks, extra):
     )
     assert out["p_value"].item() == pytest.approx(r.p_value)
     assert out["abs_lift"].item() == pytest.approx(r.abs_lift)
+
+
+
+def test_huge_counts_are_guarded_not_allocated():
+    # the exact sum has one term per click: 1e12 clicks would need terabytes
+    with pytest.raises(BadParameterError, match=r"monte_carlo.*one term per click"):
+        ex.prob_b_beats_a(10**12, 10**13, 10**12 + 10**6, 10**13)
+    with pytest.raises(BadParameterError, match="monte_carlo"):
+        ex.expected_loss(10**12, 10**13, 10**12, 10**13)
+    p = ex.prob_b_beats_a(10**12, 10**13, 10**12 + 10**6, 10**13, method="monte_carlo")
+    assert 0.7 < p < 0.85  # normal approximation: Φ(1e6 / sqrt(2 × 1e12 × 0.9)) ≈ 0.77
+    loss = ex.expected_loss(10**12, 10**13, 10**12, 10**13, method="monte_carlo")
+    assert 0 <= loss.choose_a < 1e-6 and 0 <= loss.choose_b < 1e-6
+    # just below the bound, the exact sum still runs
+    assert ex.prob_b_beats_a(10**5, 10**6, 10**5, 10**6) == pytest.approx(0.5, abs=1e-9)
+
+
+def test_ab_summary_of_huge_tests_uses_seeded_draws():
+    data = pd.DataFrame(
+        {
+            "test_id": ["t1", "t1"],
+            "variant": ["A", "B"],
+            "impressions": [10**13, 10**13],
+            "clicks": [10**12, 10**12 + 10**6],
+        }
+    )
+    out = ex.ab_summary(data, element_col=None, date_col=None)
+    assert 0.7 < out["prob_b_beats_a"].item() < 0.85

@@ -612,3 +612,39 @@ def test_decomposition_sums_to_total_change(before, after):
     np.testing.assert_allclose(
         back["contribution_cny"], -out["contribution_cny"], atol=1e-9 * scale
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Hardened inputs (issue 17)
+# ---------------------------------------------------------------------------------------
+
+
+def test_lists_of_different_lengths_are_refused_not_stretched():
+    with pytest.raises(BadParameterError, match=r"clicks: \(2,\), impressions: \(1,\)"):
+        funnel.ctr([5, 1], [10])
+    with pytest.raises(BadParameterError, match="same length"):
+        funnel.gmv([100, 200], [0.1, 0.2, 0.3], 50)
+    # a single number still applies to every row
+    assert funnel.ctr([5, 1], 10).tolist() == [0.5, 0.1]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: funnel.gmv(1e200, 0.5, 1e200),
+        lambda: funnel.cpc(1e308, 1e-300),
+        lambda: funnel.aov([1e308, 1.0], [1e-10, 1.0]),
+        lambda: funnel.what_if(1e300, 0.5, 1e300),
+    ],
+)
+def test_results_beyond_the_float_range_raise(call):
+    with pytest.raises(BadParameterError, match="overflowed"):
+        call()
+
+
+@pytest.mark.parametrize("name", ["visitors_change", "conversion_change", "aov_change"])
+def test_what_if_changes_are_proportions(name):
+    with pytest.raises(BadParameterError, match=r"0\.2 = \+20 %.*did you mean 0\.20\?"):
+        funnel.what_if(1000, 0.02, 100, **{name: 20})
+    assert funnel.what_if(1000, 0.02, 100, visitors_change=10).change_ratio == pytest.approx(10)
+    assert funnel.what_if(1000, 0.02, 100, visitors_change=0.2).change_ratio == pytest.approx(0.2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -283,20 +284,32 @@ def test_reads_a_parquet_file_saved_from_pandas(ub_csv: Path, tmp_path: Path) ->
     pd.testing.assert_frame_equal(again, tianchi.read_user_behavior(ub_csv))
 
 
-@pytest.mark.parametrize(
-    "fake_hash",
-    [
-        lambda batch: np.zeros(batch.num_rows, dtype=np.uint64),  # every row collides
-        lambda batch: batch.column("user_id").to_numpy().astype(np.uint64) % 3,
-    ],
-)
-def test_duplicates_are_exact_despite_hash_collisions(
-    ub_csv: Path, monkeypatch: pytest.MonkeyPatch, fake_hash
+@pytest.mark.parametrize("block_size_bytes", [1024, 1 << 20])
+def test_duplicates_are_exact_and_match_pandas(
+    ub_csv: Path, tmp_path: Path, block_size_bytes: int
 ) -> None:
-    monkeypatch.setattr(tianchi, "_row_hash", fake_hash)
-    df, report = tianchi.read_user_behavior(ub_csv, report=True, block_size_bytes=1024)
+    df, report = tianchi.read_user_behavior(ub_csv, report=True, block_size_bytes=block_size_bytes)
     assert user_behavior_text(df) == expected_kept(user_behavior_lines())
     assert report.dropped_duplicates == 4
+    # rows that differ in exactly one column are kept; each repeat of a row is dropped
+    base = [7, 70, 700, "pv", WINDOW_START + 5]
+    lines = []
+    for column in range(5):
+        row = list(base)
+        row[column] = "cart" if column == 3 else row[column] + 1
+        lines += [",".join(map(str, row))] * (column + 1)
+    lines += [",".join(map(str, base))] * 3
+    src = write(tmp_path / "UserBehavior.csv", lines)
+    got, rep = tianchi.read_user_behavior(src, report=True, block_size_bytes=1024)
+    raw = tianchi.read_user_behavior(src, drop_duplicates=False)
+    pd.testing.assert_frame_equal(got, raw.drop_duplicates().reset_index(drop=True))
+    assert len(got) == 6
+    assert rep.dropped_duplicates == len(lines) - 6
+
+
+def test_the_hand_written_hash_path_is_gone() -> None:
+    assert not hasattr(tianchi, "_row_hash")
+    assert "duckdb" in inspect.getsource(tianchi._duplicate_positions)
 
 
 def test_parquet_with_other_columns_is_rejected(tmp_path: Path) -> None:
@@ -606,3 +619,11 @@ def test_crlf_and_bom_are_accepted(tmp_path: Path) -> None:
 def test_module_exports() -> None:
     for name in tianchi.__all__:
         assert hasattr(tianchi, name)
+
+
+def test_millisecond_timestamps_are_named_with_their_line(tmp_path: Path) -> None:
+    lines = user_behavior_lines()
+    lines[5] = "1,2,3,pv,1511544070000"  # Unix milliseconds
+    src = write(tmp_path / "UserBehavior.csv", lines)
+    with pytest.raises(WrongFileError, match=r"line 6: timestamp 1511544070000 .*milliseconds"):
+        tianchi.read_user_behavior(src, window=None)

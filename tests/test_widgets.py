@@ -113,7 +113,10 @@ def test_bid_default_matches_library_and_hand_numbers():
     assert own["position"] == 4
     # CPC = 1.20 × 8 / 7 + 0.01 = 1.3814; CTR(4) = 0.05 × 0.75³ = 2.109%; clicks 21.09
     assert own["actual_cpc_cny"] == pytest.approx(1.20 * 8 / 7 + 0.01)
-    assert own["actual_cpc_cny"] == pytest.approx(ads.actual_cpc(1.20, 8, 7, 1.5))
+    by_library = ads.actual_cpc(
+        own_bid_cny=1.5, own_quality_score=7, next_bid_cny=1.20, next_quality_score=8
+    )
+    assert own["actual_cpc_cny"] == pytest.approx(by_library)
     assert own["expected_clicks"] == pytest.approx(1000 * 0.05 * 0.75**3)
     assert "第 4 位" in w.output.value and "¥1.381" in w.output.value
     assert "1.20 × 8 ÷ 7 + 0.01 = 1.381" in w.output.value

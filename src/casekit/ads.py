@@ -17,6 +17,8 @@ All money is in CNY (元), rates are proportions (3% is 0.03), hours are Beijing
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +86,20 @@ def default_ctr_curve(
 
     An illustrative geometric decay (5%, 3.75%, 2.81%, … by default), not platform data:
     real curves depend on device, page layout and category.
+
+    Parameters
+    ----------
+    slots : int
+        Number of ad slots (展示位) on the results page.
+    top_ctr : float, optional
+        CTR of the first slot, a proportion.
+    decay : float, optional
+        Share of the previous slot's CTR each lower slot keeps, a proportion.
+
+    Returns
+    -------
+    numpy.ndarray
+        CTR of each slot, proportions, best slot first.
     """
     slots = int(number(slots, "slots", zh="展示位数", minimum=1, integer=True))
     top_ctr = rate(top_ctr, "top_ctr", zh="首位点击率")
@@ -99,18 +115,19 @@ def _gsp_prices(
     increment_cny: float,
 ) -> np.ndarray:
     """Actual CPC of ads already sorted by ad rank (best first); see :func:`actual_cpc`."""
-    next_rank = np.append(bids_cny[1:] * quality[1:], np.nan)
-    price = next_rank / quality + increment_cny
+    with np.errstate(over="ignore"):  # an infinite rank price is capped at the bid below
+        next_rank = np.append(bids_cny[1:] * quality[1:], np.nan)
+        price = next_rank / quality + increment_cny
     price = np.where(np.isnan(price), reserve_cpc_cny, np.maximum(price, reserve_cpc_cny))
     return np.minimum(price, bids_cny)
 
 
 def actual_cpc(
+    *,
+    own_bid_cny: float,
+    own_quality_score: float,
     next_bid_cny: float | None,
     next_quality_score: float | None,
-    own_quality_score: float,
-    own_bid_cny: float,
-    *,
     reserve_cpc_cny: float = MIN_CPC_CNY,
     increment_cny: float = PRICE_INCREMENT_CNY,
 ) -> float:
@@ -120,8 +137,31 @@ def actual_cpc(
     The ad ranked last has no one below it (pass ``None`` for both ``next_*``) and pays the
     reserve price, still capped at its own bid. The result is not rounded to 分 (0.01 CNY).
 
+    Every argument is keyword-only, so own and next cannot be swapped silently; the next ad
+    must rank below this one (``next_bid × next_quality ≤ own_bid × own_quality``).
+
     Example: own bid 2.00, quality 8; next bid 1.80, quality 7 →
     1.80 × 7 / 8 + 0.01 = 1.585 CNY.
+
+    Parameters
+    ----------
+    own_bid_cny : float
+        This ad's bid per click, CNY (at least ``reserve_cpc_cny``).
+    own_quality_score : float
+        This ad's quality score (质量分), > 0.
+    next_bid_cny : float or None
+        Bid of the ad ranked just below, CNY; None for the last-ranked ad.
+    next_quality_score : float or None
+        Quality score of the ad ranked just below; None together with ``next_bid_cny``.
+    reserve_cpc_cny : float
+        Reserve price per click (底价), CNY.
+    increment_cny : float
+        Price step added to the next ad's rank price, CNY.
+
+    Returns
+    -------
+    float
+        The actual price per click, CNY.
     """
     own_bid = number(own_bid_cny, "own_bid_cny", zh="自己的出价", minimum=0)
     own_q = number(own_quality_score, "own_quality_score", zh="自己的质量分", minimum=0,
@@ -145,6 +185,14 @@ def actual_cpc(
     nb = number(next_bid_cny, "next_bid_cny", zh="下一名出价", minimum=0)
     nq = number(next_quality_score, "next_quality_score", zh="下一名质量分", minimum=0,
                 strict_min=True)
+    if nb * nq > own_bid * own_q * (1 + 1e-12):
+        raise BadParameterError(
+            "next_bid_cny", next_bid_cny,
+            f"the bid of the ad ranked below yours: its ad rank {nb:g} × {nq:g} = {nb * nq:g} "
+            f"is above your own {own_bid:g} × {own_q:g} = {own_bid * own_q:g} "
+            f"(did you swap own_* and next_*?)",
+            zh="下一名出价",
+        )
     price = _gsp_prices(
         np.array([own_bid, nb]), np.array([own_q, nq]),
         reserve_cpc_cny=reserve, increment_cny=inc,
@@ -181,6 +229,33 @@ def keyword_auction(
     ``ctr_curve`` gives the CTR of positions 1, 2, … (at least ``slots`` values); default
     :func:`default_ctr_curve`. ``search_volume`` is the number of searches of the keyword.
     Returns one row per advertiser, sorted by rank (shown ads first, by position).
+
+    Parameters
+    ----------
+    bids : pandas.DataFrame
+        One row per advertiser: advertiser name, bid (CNY per click) and quality score.
+    slots : int, optional
+        Number of ad slots (展示位) on the results page.
+    ctr_curve : sequence of float or None
+        CTR of each slot (proportions); None uses :func:`default_ctr_curve`.
+    search_volume : float, optional
+        Searches of the keyword in the period, >= 0.
+    reserve_cpc_cny : float, optional
+        Reserve price per click (底价), CNY.
+    increment_cny : float, optional
+        Price step added to the next ad's rank price, CNY.
+    advertiser_col : str, optional
+        Column of advertiser names.
+    bid_col : str, optional
+        Column of bids, CNY per click.
+    quality_col : str, optional
+        Column of quality scores (质量分), > 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per advertiser, by ad rank: position, status, actual_cpc_cny (CNY), ctr,
+        expected clicks and cost (CNY).
     """
     what = "the bids table (出价表)"
     df = require_frame(bids, what)
@@ -329,6 +404,26 @@ def simulate_day(
 
     Columns: hour, demand_clicks, clicks, clicks_lost, cost_cny, cumulative_cost_cny,
     budget_exhausted (True from the hour in which spend reaches the budget).
+
+    Parameters
+    ----------
+    hourly_clicks : sequence of float
+        24 expected clicks (or impressions with ``ctr``), hours 0–23 Beijing time.
+    cpc_cny : float or sequence of float
+        One price per click, or 24 hourly prices, CNY (> 0).
+    daily_budget_cny : float
+        Daily budget cap (日限额), CNY.
+    pacing : str, optional
+        ``'even'`` (匀速投放, the default), ``'standard'`` (标准投放: spends as traffic
+        comes) or ``'accelerated'`` (older name for ``'standard'``).
+    ctr : float or None
+        If given, ``hourly_clicks`` are impressions and clicks = impressions × ctr.
+
+    Returns
+    -------
+    pandas.DataFrame
+        24 rows: hour, demand_clicks, clicks, clicks_lost, cost_cny, cumulative_cost_cny
+        (CNY), budget_exhausted.
     """
     pacing = choice(pacing, "pacing", ("even", "standard", "accelerated"), zh="投放方式")
     demand = _hourly(hourly_clicks, "hourly_clicks", "每小时点击量")
@@ -344,8 +439,15 @@ def simulate_day(
                                     strict_min=True))
     budget = number(daily_budget_cny, "daily_budget_cny", zh="日限额", minimum=0)
 
-    demand_cost = demand * cpc
-    total = float(demand_cost.sum())
+    with np.errstate(over="ignore"):  # an overflow is reported just below
+        demand_cost = demand * cpc
+        total = float(demand_cost.sum())
+    if not math.isfinite(total):
+        raise BadParameterError(
+            "hourly_clicks", "clicks × cpc_cny beyond the float range",
+            "a day's cost (clicks × price) that fits in a float; check the units",
+            zh="每小时点击量",
+        )
     if pacing in ("standard", "accelerated"):
         cumulative = np.minimum(np.cumsum(demand_cost), budget)
         cost = np.diff(cumulative, prepend=0.0)
@@ -376,26 +478,61 @@ def pacing_summary(hourly: pd.DataFrame) -> PacingSummary:
 
     exhausted_hour is the first hour (0–23, Beijing) in which spend reached the budget, or
     None; lost_share = clicks_lost / demand_clicks (0 when there was no demand).
+
+    Parameters
+    ----------
+    hourly : pandas.DataFrame
+        A :func:`simulate_day` table: hour, demand_clicks, clicks, clicks_lost, cost_cny
+        (CNY), budget_exhausted.
+
+    Returns
+    -------
+    PacingSummary
+        Exhausted hour, clicks, clicks lost, cost (CNY) and lost share (proportion).
     """
     what = "the hourly table (分时表)"
     df = require_frame(hourly, what)
     cols = ("hour", "demand_clicks", "clicks", "clicks_lost", "cost_cny", "budget_exhausted")
     require_columns(df, cols, what=what)
-    hours = df.loc[df["budget_exhausted"].astype(bool), "hour"]
-    demand = float(df["demand_clicks"].sum())
-    lost = float(df["clicks_lost"].sum())
+    zh = {"hour": "小时", "demand_clicks": "需求点击", "clicks": "点击", "clicks_lost": "损失点击",
+          "cost_cny": "花费"}
+    num = {c: require_numeric_column(df, c, zh=zh[c], what=what) for c in zh}
+    exhausted = _bool_column(df, "budget_exhausted", what, zh="预算耗尽")
+    hours = num["hour"][exhausted]
+    demand = _finite_sum(num["demand_clicks"], "demand_clicks", what)
+    lost = _finite_sum(num["clicks_lost"], "clicks_lost", what)
     return PacingSummary(
         exhausted_hour=int(hours.min()) if len(hours) else None,
-        clicks=float(df["clicks"].sum()),
+        clicks=_finite_sum(num["clicks"], "clicks", what),
         clicks_lost=lost,
-        cost_cny=float(df["cost_cny"].sum()),
+        cost_cny=_finite_sum(num["cost_cny"], "cost_cny", what),
         lost_share=lost / demand if demand > 0 else 0.0,
     )
+
+
+def _finite_sum(values: pd.Series, column: str, what: str) -> float:
+    with np.errstate(over="ignore"):  # an overflow is reported below, by column
+        total = float(values.sum())
+    if not np.isfinite(total):
+        raise SchemaViolationError(
+            f"column {column!r} of {what} sums beyond the float range; check its units",
+            column=column,
+        )
+    return total
 
 
 # --------------------------------------------------------------------------------------------
 # Bids from unit economics
 # --------------------------------------------------------------------------------------------
+
+
+def _finite(value: float, function: str) -> float:
+    """``value`` if it is a finite float, else a BadParameterError (an overflow to inf)."""
+    if not math.isfinite(value):
+        raise BadParameterError(
+            function, value, "inputs whose result fits in a float (it overflowed); check the units"
+        )
+    return value
 
 
 def break_even_bid(aov_cny: float, margin_rate: float, cvr: float) -> float:
@@ -405,10 +542,24 @@ def break_even_bid(aov_cny: float, margin_rate: float, cvr: float) -> float:
     aov_cny × margin_rate of gross profit (after product cost, before ads). Profit per click
     = cvr × aov_cny × margin_rate − cpc ≥ 0  ⇔  cpc ≤ aov_cny × margin_rate × cvr.
     Example: AOV 200, margin 30%, CVR 2% → 200 × 0.3 × 0.02 = 1.20 CNY.
+
+    Parameters
+    ----------
+    aov_cny : float
+        Average order value (客单价), CNY per paying order.
+    margin_rate : float
+        Gross margin (毛利率) as a proportion in [0, 1], before ad cost.
+    cvr : float
+        Conversion rate (转化率): orders per click, a proportion in [0, 1].
+
+    Returns
+    -------
+    float
+        Highest break-even price per click, CNY.
     """
     aov = number(aov_cny, "aov_cny", zh="客单价", minimum=0)
     margin = rate(margin_rate, "margin_rate", zh="毛利率")
-    return aov * margin * rate(cvr, "cvr", zh="转化率")
+    return _finite(aov * margin * rate(cvr, "cvr", zh="转化率"), "break_even_bid")
 
 
 def target_roas_bid(aov_cny: float, cvr: float, target_roas: float) -> float:
@@ -417,26 +568,64 @@ def target_roas_bid(aov_cny: float, cvr: float, target_roas: float) -> float:
     ROAS = ad revenue / ad cost = (cvr × aov_cny) / cpc per click, so ROAS ≥ target
     ⇔ cpc ≤ aov_cny × cvr / target_roas. With target_roas = 1 / margin_rate this is
     :func:`break_even_bid`. Example: AOV 200, CVR 2%, target 4 → 200 × 0.02 / 4 = 1.00 CNY.
+
+    Parameters
+    ----------
+    aov_cny : float
+        Average order value (客单价), CNY per paying order.
+    cvr : float
+        Conversion rate (转化率): orders per click, a proportion in [0, 1].
+    target_roas : float
+        Target ROAS (投产比), revenue per CNY of ad cost, > 0.
+
+    Returns
+    -------
+    float
+        Highest price per click that meets the target, CNY.
     """
     aov = number(aov_cny, "aov_cny", zh="客单价", minimum=0)
     c = rate(cvr, "cvr", zh="转化率")
     target = number(target_roas, "target_roas", zh="目标投产比", minimum=0, strict_min=True)
-    return aov * c / target
+    return _finite(aov * c / target, "target_roas_bid")
 
 
 def roas(revenue_cny: float, cost_cny: float) -> float:
-    """Return on ad spend (投产比, ROAS) = attributed revenue / ad cost (a ratio, not %)."""
+    """Return on ad spend (投产比, ROAS) = attributed revenue / ad cost (a ratio, not %).
+
+    Parameters
+    ----------
+    revenue_cny : float
+        Revenue attributed to the ads (成交金额), CNY.
+    cost_cny : float
+        Ad cost (花费), CNY, > 0.
+
+    Returns
+    -------
+    float
+        ROAS, revenue per CNY of ad cost (a ratio, not %).
+    """
     revenue = number(revenue_cny, "revenue_cny", zh="成交金额", minimum=0)
     cost = number(cost_cny, "cost_cny", zh="花费", minimum=0, strict_min=True)
-    return revenue / cost
+    return _finite(revenue / cost, "roas")
 
 
 def break_even_roas(margin_rate: float) -> float:
-    """ROAS at which ads break even: 1 / margin_rate (30% margin → 3.33)."""
+    """ROAS at which ads break even: 1 / margin_rate (30% margin → 3.33).
+
+    Parameters
+    ----------
+    margin_rate : float
+        Gross margin (毛利率) as a proportion in [0, 1], before ad cost.
+
+    Returns
+    -------
+    float
+        Break-even ROAS (revenue per CNY of ad cost).
+    """
     margin = rate(margin_rate, "margin_rate", zh="毛利率")
     if margin == 0:
         raise BadParameterError("margin_rate", margin_rate, "a margin > 0", zh="毛利率")
-    return 1.0 / margin
+    return _finite(1.0 / margin, "break_even_roas")
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,21 +634,61 @@ def break_even_roas(margin_rate: float) -> float:
 
 
 def cpm_cost(impressions: float, cpm_cny: float) -> float:
-    """Cost in CNY of impressions bought per mille (千次展现, CPM): impressions / 1000 × CPM."""
+    """Cost in CNY of impressions bought per mille (千次展现, CPM): impressions / 1000 × CPM.
+
+    Parameters
+    ----------
+    impressions : float
+        Number of impressions (展现量), >= 0.
+    cpm_cny : float
+        Price per 1000 impressions (千次展现价格), CNY.
+
+    Returns
+    -------
+    float
+        Cost, CNY.
+    """
     imp = number(impressions, "impressions", zh="展现量", minimum=0)
-    return imp / 1000.0 * number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
+    price = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
+    return _finite(imp / 1000.0 * price, "cpm_cost")
 
 
 def cpc_cost(clicks: float, cpc_cny: float) -> float:
-    """Cost in CNY of clicks bought per click (CPC): clicks × CPC."""
+    """Cost in CNY of clicks bought per click (CPC): clicks × CPC.
+
+    Parameters
+    ----------
+    clicks : float
+        Number of clicks (点击量), >= 0.
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+
+    Returns
+    -------
+    float
+        Cost, CNY.
+    """
     n = number(clicks, "clicks", zh="点击量", minimum=0)
-    return n * number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0)
+    return _finite(n * number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0), "cpc_cost")
 
 
 def ecpm(cpc_cny: float, ctr: float) -> float:
-    """Effective CPM (CNY per 1000 impressions) of a CPC ad: CPC × CTR × 1000."""
+    """Effective CPM (CNY per 1000 impressions) of a CPC ad: CPC × CTR × 1000.
+
+    Parameters
+    ----------
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+    ctr : float
+        Click-through rate (点击率), a proportion in [0, 1].
+
+    Returns
+    -------
+    float
+        Effective price per 1000 impressions, CNY.
+    """
     price = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0)
-    return price * rate(ctr, "ctr", zh="点击率") * 1000.0
+    return _finite(price * rate(ctr, "ctr", zh="点击率") * 1000.0, "ecpm")
 
 
 def break_even_ctr(cpm_cny: float, cpc_cny: float) -> float:
@@ -467,10 +696,22 @@ def break_even_ctr(cpm_cny: float, cpc_cny: float) -> float:
 
     Above it CPM is cheaper (the clicks come "free" with the impressions); below it CPC is.
     The value may exceed 1, meaning CPC is cheaper at any CTR.
+
+    Parameters
+    ----------
+    cpm_cny : float
+        Price per 1000 impressions (千次展现价格), CNY.
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+
+    Returns
+    -------
+    float
+        CTR (proportion, may exceed 1) at which both billings cost the same.
     """
     cpm = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
     cpc = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0, strict_min=True)
-    return cpm / (cpc * 1000.0)
+    return _finite(cpm / (cpc * 1000.0), "break_even_ctr")
 
 
 def compare_billing(
@@ -486,6 +727,22 @@ def compare_billing(
     cpc_cost_cny = clicks × CPC; cpm_effective_cpc_cny = CPM / (1000 × ctr) (the price per
     click you effectively pay under CPM); cheaper ∈ {"CPM", "CPC", "equal"}. CPM is cheaper
     exactly when ctr > :func:`break_even_ctr`.
+
+    Parameters
+    ----------
+    cpm_cny : float
+        Price per 1000 impressions (千次展现价格), CNY.
+    cpc_cny : float
+        Price per click (点击单价), CNY.
+    ctr : float or sequence of float, optional
+        One or several CTRs (proportions in [0, 1]) to compare at.
+    impressions : float, optional
+        Number of impressions (展现量), >= 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per CTR: clicks, costs under CPM and CPC (CNY) and which is cheaper.
     """
     cpm = number(cpm_cny, "cpm_cny", zh="千次展现价格", minimum=0)
     cpc = number(cpc_cny, "cpc_cny", zh="点击单价", minimum=0, strict_min=True)
@@ -527,6 +784,15 @@ _MAD_TO_SD = 1.4826  # MAD × 1.4826 estimates the standard deviation of normal 
 
 
 def _window(value: Any, name: str, zh: str) -> pd.Timedelta:
+    expected = "a duration with a unit, such as '10min' or pd.Timedelta(minutes=10)"
+    if isinstance(value, np.timedelta64):
+        has_unit = np.datetime_data(value.dtype)[0] != "generic"
+    elif isinstance(value, str):
+        has_unit = any(ch.isalpha() for ch in value)  # a bare "10" would be 10 nanoseconds
+    else:
+        has_unit = isinstance(value, pd.Timedelta | dt.timedelta)  # not a bare number
+    if not has_unit:
+        raise BadParameterError(name, value, expected, zh=zh)
     try:
         td = pd.Timedelta(value)
     except (TypeError, ValueError):
@@ -574,6 +840,36 @@ def flag_suspicious_clicks(
 
     Returns columns rule, source, window_start, window_end, count, reason_zh, reason_en
     (empty if nothing is flagged). Flags are leads for a human check, not proof of fraud.
+
+    Parameters
+    ----------
+    clicks_log : pandas.DataFrame
+        One row per click: timestamp, source, converted flag and optionally keyword.
+    timestamp_col : str, optional
+        Column of click times (Unix seconds or date-times, Beijing time).
+    source_col : str, optional
+        Column of the click source (IP address or visitor id).
+    keyword_col : str or None
+        Column of keywords, or None to treat the log as one keyword.
+    converted_col : str, optional
+        Column of conversion flags (True/False or 0/1).
+    burst_window : str or pandas.Timedelta, optional
+        Length of the burst window, with a unit (e.g. ``'10min'``).
+    burst_min_clicks : int, optional
+        Clicks from one source within the window that count as a burst.
+    daily_min_clicks : int, optional
+        Clicks from one source on one Beijing day that count as repeated.
+    spike_mads : float, optional
+        How many robust standard deviations (1.4826 × MAD) above the median make a
+        spike.
+    spike_min_clicks : int, optional
+        Fewest clicks in an hour for a spike.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flag: rule, source, window_start, window_end, count, reason_zh,
+        reason_en.
     """
     what = "the click log (点击日志)"
     df = require_frame(clicks_log, what)
@@ -621,19 +917,27 @@ def flag_suspicious_clicks(
     return out.drop(columns="_src").reset_index(drop=True)[_FLAG_COLUMNS]
 
 
-def _bool_column(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
+def _bool_column(df: pd.DataFrame, col: str, what: str, *, zh: str = "是否转化") -> np.ndarray:
+    """A True/False or 0/1 column as a bool array (text such as "False" is refused)."""
     s = df[col]
     if pd.api.types.is_bool_dtype(s):
         if s.isna().any():
             raise SchemaViolationError(
-                f"column {col!r} (是否转化) of {what} has missing values", column=col
+                f"column {col!r} ({zh}) of {what} has missing values", column=col
             )
         return s.astype(bool).to_numpy()
-    values = require_numeric_column(df, col, zh="是否转化", what=what)
+    if not pd.api.types.is_numeric_dtype(s):
+        example = repr(s.iloc[0]) if len(s) else "none"
+        raise SchemaViolationError(
+            f"column {col!r} ({zh}) of {what} has dtype {s.dtype} (first value {example}); "
+            f"expected True/False or 0/1, not text",
+            column=col,
+        )
+    values = require_numeric_column(df, col, zh=zh, what=what)
     if not values.isin([0.0, 1.0]).all():
         bad = values[~values.isin([0.0, 1.0])].iloc[0]
         raise SchemaViolationError(
-            f"column {col!r} (是否转化) of {what} has value {bad!r}; expected True/False or 0/1",
+            f"column {col!r} ({zh}) of {what} has value {bad!r}; expected True/False or 0/1",
             column=col,
         )
     return values.to_numpy() == 1.0

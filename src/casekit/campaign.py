@@ -19,9 +19,9 @@ totals add up exactly.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from casekit._checks import (
-    TZ,
+    date_column,
+    date_value,
     number,
     rate,
     require_columns,
@@ -39,11 +40,13 @@ from casekit._checks import (
 )
 from casekit.errors import (
     BadParameterError,
+    RuleNotInCartWarning,
     SchemaViolationError,
     UnknownParameterError,
 )
 
 __all__ = [
+    "MAX_CART_CNY",
     "PHASES_618",
     "AllocationCurve",
     "ExponentialCurve",
@@ -55,70 +58,11 @@ __all__ = [
     "StoreCoupon",
     "allocate_budget",
     "calendar_618",
+    "check_calendar",
     "final_price",
     "parse_manjian",
     "phase_of",
 ]
-
-# ---------------------------------------------------------------------------------------------
-# Dates (module-private helpers, also used by casekit.audience)
-# ---------------------------------------------------------------------------------------------
-
-
-def _to_date(value: Any, name: str, *, zh: str | None = None) -> pd.Timestamp:
-    """A calendar date (Beijing time) as a naive midnight ``pd.Timestamp``.
-
-    Accepts ``'2020-06-18'``, ``datetime.date``, ``datetime``/``pd.Timestamp`` (naive ones are
-    read as Beijing time, aware ones converted to it); the time of day is dropped.
-    """
-    expected = "a date such as '2020-06-18'"
-    if isinstance(value, bool | int | float | np.integer | np.floating) or value is None:
-        raise BadParameterError(name, value, expected, zh=zh)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise BadParameterError(name, value, expected, zh=zh) from exc
-    if pd.isna(ts):
-        raise BadParameterError(name, value, expected, zh=zh)
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert(TZ).tz_localize(None)
-    return ts.normalize().as_unit("ns")
-
-
-def _date_column(s: pd.Series, column: str, *, what: str, zh: str | None = None) -> pd.Series:
-    """A column of dates as naive ``datetime64[ns]`` midnights (Beijing calendar days)."""
-    label = f"{column!r} ({zh})" if zh else repr(column)
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        out = s.dt.tz_convert(TZ).dt.tz_localize(None)
-    elif pd.api.types.is_datetime64_dtype(s):
-        out = s
-    elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        raise SchemaViolationError(
-            f"column {label} of {what} has dtype {s.dtype}; expected dates such as "
-            f"'2020-06-18' (convert numbers with pd.to_datetime first)",
-            column=column,
-        )
-    else:
-        try:
-            out = pd.to_datetime(s, format="mixed")
-        except (ValueError, TypeError) as exc:
-            raise SchemaViolationError(
-                f"column {label} of {what} has values that are not dates ({exc}); "
-                f"expected dates such as '2020-06-18'",
-                column=column,
-            ) from exc
-        if isinstance(out.dtype, pd.DatetimeTZDtype):
-            out = out.dt.tz_convert(TZ).dt.tz_localize(None)
-    if out.isna().any():
-        row = out.index[out.isna()][0]
-        raise SchemaViolationError(
-            f"column {label} of {what} has a missing date at row {row!r}; fill or drop it",
-            column=column,
-        )
-    return out.dt.normalize().astype("datetime64[ns]")
-
 
 # ---------------------------------------------------------------------------------------------
 # 618 calendar
@@ -185,6 +129,18 @@ def calendar_618(year: int, *, phases: Mapping[str, tuple[Any, Any]] | None = No
     (inclusive dates, ``datetime64[ns]``) and ``days`` (end − start + 1). Raises
     ``BadParameterError`` when a phase ends before it starts or phases overlap / are out of
     order.
+
+    Parameters
+    ----------
+    year : int
+        Campaign year, e.g. 2020.
+    phases : mapping or None
+        Phase name → (start, end) dates to override the default spans.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per phase: phase, name_en, start, end (inclusive Beijing days), days.
     """
     y = int(number(year, "year", zh="年份", minimum=2000, maximum=2100, integer=True))
     spans = {
@@ -210,8 +166,8 @@ def calendar_618(year: int, *, phases: Mapping[str, tuple[Any, Any]] | None = No
                     f"phases[{key!r}]", span, "a (start, end) pair of dates", zh="活动阶段"
                 )
             spans[zh] = (
-                _to_date(span[0], f"phases[{key!r}] start"),
-                _to_date(span[1], f"phases[{key!r}] end"),
+                date_value(span[0], f"phases[{key!r}] start"),
+                date_value(span[1], f"phases[{key!r}] end"),
             )
         if not any(_PHASE_ZH.get(k, k) == "备货期" for k in phases):
             presale = spans["预售期"][0]  # default 备货期: the days just before 预售期
@@ -235,16 +191,28 @@ def calendar_618(year: int, *, phases: Mapping[str, tuple[Any, Any]] | None = No
     return frame
 
 
-def _calendar(calendar: Any) -> pd.DataFrame:
-    """Validate a calendar table (``phase``, ``start``, ``end``) and sort it by start."""
+def check_calendar(calendar: Any) -> pd.DataFrame:
+    """Validate a calendar table (``phase``, ``start``, ``end``) and sort it by start.
+
+    Parameters
+    ----------
+    calendar : pandas.DataFrame
+        Phase table with ``phase``, ``start`` and ``end`` (inclusive Beijing days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The calendar with ``phase``, ``start``, ``end`` as naive midnights, sorted by
+        start.
+    """
     what = "the calendar"
     cal = require_frame(calendar, what)
     require_columns(cal, ("phase", "start", "end"), what=what)
     out = pd.DataFrame(
         {
             "phase": cal["phase"].astype("object"),
-            "start": _date_column(cal["start"], "start", what=what),
-            "end": _date_column(cal["end"], "end", what=what),
+            "start": date_column(cal["start"], "start", what=what),
+            "end": date_column(cal["end"], "end", what=what),
         }
     )
     out = out.sort_values("start", kind="stable").reset_index(drop=True)
@@ -259,16 +227,28 @@ def phase_of(date: Any, calendar: pd.DataFrame) -> Any:
     Series / list of dates (returns a Series of phase names, NaN outside the phases). Dates
     are Beijing calendar days; phase ``start`` and ``end`` are inclusive. ``calendar`` is a
     table such as :func:`calendar_618` returns.
+
+    Parameters
+    ----------
+    date : date-like or sequence
+        One date, or a Series / list of dates (Beijing calendar days).
+    calendar : pandas.DataFrame
+        Phase table with ``phase``, ``start`` and ``end`` (inclusive Beijing days).
+
+    Returns
+    -------
+    str, None or pandas.Series
+        The phase of each date (None / NaN outside every phase).
     """
-    cal = _calendar(calendar)
+    cal = check_calendar(calendar)
     if isinstance(date, pd.Series | pd.Index | np.ndarray | list | tuple):
         s = pd.Series(date) if not isinstance(date, pd.Series) else date
-        days = _date_column(s, "date", what="the dates")
+        days = date_column(s, "date", what="the dates")
         out = pd.Series(None, index=s.index, dtype="object", name="phase")
         for row in cal.itertuples(index=False):  # a handful of phases, not a loop over rows
             out[(days >= row.start) & (days <= row.end)] = row.phase
         return out
-    day = _to_date(date, "date", zh="日期")
+    day = date_value(date, "date", zh="日期")
     hit = cal[(cal["start"] <= day) & (cal["end"] >= day)]
     return None if hit.empty else str(hit["phase"].iloc[0])
 
@@ -281,6 +261,21 @@ def phase_of(date: Any, calendar: pd.DataFrame) -> Any:
 def _fen(value: float) -> int:
     """CNY → whole 分, rounded to the nearest 分."""
     return round(value * 100)
+
+
+#: The largest cart total (CNY) :func:`final_price` prices: 10 trillion CNY, so every amount
+#: in 分 stays exact in int64 and float64 arithmetic.
+MAX_CART_CNY = 1e13
+
+
+def _rule_amount(value: Any, name: str, zh: str, *, minimum_fen: int = 1) -> float:
+    """A rule's CNY amount: finite, and at least ``minimum_fen`` 分 once rounded to 分."""
+    v = number(value, name, zh=zh, minimum=0, maximum=MAX_CART_CNY)
+    if _fen(v) < minimum_fen:
+        raise BadParameterError(
+            name, value, "an amount of at least 0.01 CNY (one 分); amounts round to 分", zh=zh
+        )
+    return v
 
 
 def _cny_label(value: float) -> str:
@@ -335,8 +330,8 @@ class PresaleDeposit:
     worth_cny: float
 
     def __post_init__(self) -> None:
-        d = number(self.deposit_cny, "deposit_cny", zh="定金", minimum=0, strict_min=True)
-        w = number(self.worth_cny, "worth_cny", zh="抵扣金额")
+        d = _rule_amount(self.deposit_cny, "deposit_cny", "定金")
+        w = number(self.worth_cny, "worth_cny", zh="抵扣金额", maximum=MAX_CART_CNY)
         if w < d:
             raise BadParameterError(
                 "worth_cny", self.worth_cny, f"an amount >= deposit_cny ({d:g})", zh="抵扣金额"
@@ -361,7 +356,8 @@ class StoreCoupon:
 
     def __post_init__(self) -> None:
         number(self.threshold_cny, "threshold_cny", zh="使用门槛", minimum=0)
-        number(self.off_cny, "off_cny", zh="优惠金额", minimum=0, strict_min=True)
+        number(self.threshold_cny, "threshold_cny", zh="使用门槛", maximum=MAX_CART_CNY)
+        _rule_amount(self.off_cny, "off_cny", "优惠金额")
 
     @property
     def label(self) -> str:
@@ -385,8 +381,8 @@ class Manjian:
     cap_cny: float | None = None
 
     def __post_init__(self) -> None:
-        x = number(self.threshold_cny, "threshold_cny", zh="满减门槛", minimum=0, strict_min=True)
-        y = number(self.off_cny, "off_cny", zh="满减金额", minimum=0, strict_min=True)
+        x = _rule_amount(self.threshold_cny, "threshold_cny", "满减门槛")
+        y = _rule_amount(self.off_cny, "off_cny", "满减金额")
         if y > x:
             raise BadParameterError(
                 "off_cny", self.off_cny, f"an amount <= threshold_cny ({x:g})", zh="满减金额"
@@ -394,11 +390,24 @@ class Manjian:
         if not isinstance(self.repeat, bool):
             raise BadParameterError("repeat", self.repeat, "True (每满) or False (满)")
         if self.cap_cny is not None:
-            number(self.cap_cny, "cap_cny", zh="封顶金额", minimum=0, strict_min=True)
+            _rule_amount(self.cap_cny, "cap_cny", "封顶金额")
 
     def discount_cny(self, base_cny: float) -> float:
-        """The discount on a cart worth ``base_cny`` (never more than the base)."""
-        return self._discount_fen(_fen(base_cny)) / 100
+        """The discount on a cart worth ``base_cny`` (never more than the base).
+
+        Parameters
+        ----------
+        base_cny : float
+            The cart total the rule applies to, in CNY (finite, >= 0, at most
+            ``MAX_CART_CNY``).
+
+        Returns
+        -------
+        float
+            The discount in CNY, rounded to 分.
+        """
+        base = number(base_cny, "base_cny", zh="满减基数", minimum=0, maximum=MAX_CART_CNY)
+        return self._discount_fen(_fen(base)) / 100
 
     def _discount_fen(self, base_fen: int) -> int:
         x, y = _fen(self.threshold_cny), _fen(self.off_cny)
@@ -426,6 +435,16 @@ def parse_manjian(text: str) -> Manjian:
 
     Spaces, a trailing 元 after amounts and a trailing ``上不封顶`` are accepted. Raises
     ``BadParameterError`` with the expected form for anything else.
+
+    Parameters
+    ----------
+    text : str
+        A 满减 rule such as ``'每满300减40'`` or ``'满300减40'`` (amounts in CNY).
+
+    Returns
+    -------
+    Manjian
+        The parsed rule.
     """
     expected = "'满X减Y' or '每满X减Y' with amounts in CNY and 0 < Y <= X, e.g. '每满300减40'"
     if not isinstance(text, str):
@@ -526,6 +545,14 @@ def _cart(items: Any) -> pd.DataFrame:
             f"column 'qty' (数量) of {what} has value {bad!r}; expected whole numbers >= 1",
             column="qty",
         )
+    total = float((price * qty).sum())  # float: cannot wrap around like int64
+    if not total <= MAX_CART_CNY:
+        raise SchemaViolationError(
+            f"{what} is worth {total:.4g} CNY (list_price_cny × qty), above the "
+            f"{MAX_CART_CNY:.0e} CNY this model prices exactly; check the prices (CNY, not 分) "
+            f"and the quantities",
+            column="qty",
+        )
     return pd.DataFrame(
         {
             "item": df["item"].to_numpy(dtype=object),
@@ -547,10 +574,12 @@ def _allocate_fen(total_fen: int, weights_fen: np.ndarray) -> np.ndarray:
     wsum = int(w.sum())
     if total_fen <= 0 or wsum == 0:
         return out
-    prod = w * total_fen  # exact integers (carts are far below 2**63 分)
-    out = prod // wsum
+    if int(w.max()) * total_fen >= 2**63:
+        w = w.astype(object)  # Python integers: the products would wrap around in int64
+    prod = w * total_fen
+    out = (prod // wsum).astype("int64")
     left = total_fen - int(out.sum())
-    order = np.argsort(-(prod % wsum), kind="stable")
+    order = np.argsort(-(prod % wsum).astype("float64"), kind="stable")
     out[order[:left]] += 1
     return out
 
@@ -570,6 +599,25 @@ class PriceResult:
     deposit_cny: float
     items: pd.DataFrame = field(repr=False)
     rules: pd.DataFrame = field(repr=False)
+
+
+def _warn_rules_not_in_cart(parsed: list[Any], cart: pd.DataFrame) -> None:
+    """Warn (RuleNotInCartWarning) about each rule naming a store or item not in the cart."""
+    for i, rule in enumerate(parsed):
+        if isinstance(rule, StoreCoupon):
+            kind, name, present = "store", rule.store, cart["store"]
+        elif isinstance(rule, PresaleDeposit | ItemDiscount) and rule.item is not None:
+            kind, name, present = "item", rule.item, cart["item"]
+        else:
+            continue
+        if not (present == name).any():
+            known = ", ".join(repr(v) for v in pd.unique(present))
+            warnings.warn(
+                f"rule {i} ({rule.label}) names {kind} {name!r}, which is not in the cart "
+                f"({kind}s: {known}), so it saves nothing; check the spelling or drop the rule",
+                RuleNotInCartWarning,
+                stacklevel=3,
+            )
 
 
 def final_price(items: Any, *, rules: Iterable[Any]) -> PriceResult:
@@ -598,11 +646,25 @@ def final_price(items: Any, *, rules: Iterable[Any]) -> PriceResult:
     thresholds use the full amounts. They are allocated to lines in proportion to what each
     still has to pay, in whole 分 (largest remainder), so per-line amounts add up exactly.
     Every line ends between 0 and its list amount.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame or list of tuple
+        Cart lines ``(item, list_price_cny, qty, store)``; prices in CNY, qty whole >=
+        1.
+    rules : iterable
+        Pricing rules: rule objects, 满减 strings or dicts (see above).
+
+    Returns
+    -------
+    PriceResult
+        Totals in CNY plus per-line and per-rule tables.
     """
     cart = _cart(items)
     if isinstance(rules, str | Mapping) or not isinstance(rules, Iterable):
         raise BadParameterError("rules", rules, "a list of rules (possibly empty)", zh="优惠规则")
     parsed = [_rule(spec, i) for i, spec in enumerate(rules)]
+    _warn_rules_not_in_cart(parsed, cart)
     n = len(cart)
     qty = cart["qty"].to_numpy()
     p0 = np.round(cart["list_price_cny"].to_numpy() * 100).astype("int64")
@@ -861,6 +923,25 @@ def allocate_budget(
     ``expected_revenue_cny`` and ``marginal_roas`` (revenue per CNY of the next step beyond
     the allocated spend). Raises ``BadParameterError`` when the bounds cannot be met
     (Σ min_spend > budget, Σ max_spend < budget, or min > max for a tool).
+
+    Parameters
+    ----------
+    total_budget_cny : float
+        Budget to split, CNY.
+    curves : mapping of str to curve
+        Tool name → :class:`HillCurve`, :class:`ExponentialCurve` or a dict with
+        ``kind``.
+    min_spend : float, mapping or None
+        Least spend per tool, CNY (one number for all, or per tool).
+    max_spend : float, mapping or None
+        Most spend per tool, CNY (one number for all, or per tool).
+    step_cny : float or None
+        Size of each greedy step, CNY; None: 1/1000 of the budget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tool: tool, spend_cny, expected_revenue_cny (CNY) and marginal_roas.
     """
     budget = _fen_param(total_budget_cny, "total_budget_cny", zh="总预算")
     if not isinstance(curves, Mapping) or not curves:

@@ -206,7 +206,18 @@ def _fold(text: str) -> _Folded:
 
 def normalise(text: str) -> str:
     """The text as the checker sees it: NFKC, lower case, separators (spaces, most
-    punctuation and symbols) removed; sentence-ending marks, line breaks and % kept."""
+    punctuation and symbols) removed; sentence-ending marks, line breaks and % kept.
+
+    Parameters
+    ----------
+    text : str
+        Text to normalise.
+
+    Returns
+    -------
+    str
+        The normalised text.
+    """
     _require_text(text)
     return _fold(text).text
 
@@ -367,6 +378,16 @@ def compile_rules(rules: pd.DataFrame) -> RuleSet:
 
     Raises ``MissingColumnError`` for an absent column and ``SchemaViolationError`` naming the
     rule for an invalid row (bad regex, unknown severity or product type, bad date).
+
+    Parameters
+    ----------
+    rules : pandas.DataFrame
+        A compliance rule table.
+
+    Returns
+    -------
+    RuleSet
+        The rules compiled for :func:`check_copy`.
     """
     df = require_frame(rules, "rules")
     require_columns(df, RULE_COLUMNS, what="the rule table")
@@ -478,6 +499,23 @@ def check_copy(
     ``category``, ``severity`` (ordered categorical, see :data:`SEVERITIES`), ``source``,
     ``message_zh``, ``message_en``, ``suggested_rewrite``. Sorted by position, then severity
     from high to low. See the module docstring for normalisation and exceptions.
+
+    Parameters
+    ----------
+    text : str
+        Ad copy to check (Chinese text).
+    rules : RuleSet, pandas.DataFrame or None
+        Compliance rules; None: the bundled rule table.
+    on_date : date-like or None
+        Publication date (for campaign-logo rules); None: no date rules.
+    product_type : str, optional
+        Product category the rules apply to, e.g. ``'general'``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finding: start, end, text, rule_id, category, severity, source,
+        messages and suggested rewrite; empty when clean.
     """
     _require_text(text)
     choice(product_type, "product_type", PRODUCT_TYPES, zh="商品类型")
@@ -554,7 +592,18 @@ def _findings_severity(findings: Any) -> pd.Series:
 
 
 def summarise(findings: pd.DataFrame) -> pd.Series:
-    """Number of findings per severity, from ``statutory`` down to ``advice`` (zeros kept)."""
+    """Number of findings per severity, from ``statutory`` down to ``advice`` (zeros kept).
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        A :func:`check_copy` result.
+
+    Returns
+    -------
+    pandas.Series
+        Number of findings per severity, zeros kept.
+    """
     severity = _findings_severity(findings)
     levels = list(reversed(SEVERITIES))
     counts = severity.value_counts().reindex(levels, fill_value=0).astype("int64")
@@ -564,6 +613,17 @@ def summarise(findings: pd.DataFrame) -> pd.Series:
 
 
 def is_publishable(findings: pd.DataFrame) -> bool:
-    """True when no finding is ``statutory`` or ``campaign`` (platform and advice may remain)."""
+    """True when no finding is ``statutory`` or ``campaign`` (platform and advice may remain).
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        A :func:`check_copy` result.
+
+    Returns
+    -------
+    bool
+        True when no finding is ``statutory`` or ``campaign``.
+    """
     severity = _findings_severity(findings)
     return not bool(severity.isin(BLOCKING_SEVERITIES).any())

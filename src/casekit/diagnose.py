@@ -368,6 +368,29 @@ def anomaly_scores(
     without visitors) are not scored.
     ``metric`` is a canonical name (visitors, paying_buyers, gmv_cny, conversion_rate,
     aov_cny, stock_out_items, ad_spend_cny) or the matching column of ``daily``.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        One row per day with the metric columns.
+    metric : str, optional
+        Metric column to score, e.g. ``'visitors'``.
+    window : int, optional
+        Trailing days in the robust baseline.
+    threshold : float, optional
+        Robust z-score above which a day is anomalous.
+    min_periods : int or None
+        Fewest baseline days before scoring; None: the module default.
+    min_relative_change : float, optional
+        Smallest relative change from the baseline that counts, a proportion.
+    columns : sequence of str or None
+        Output columns; None: all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per day: value, trailing-median baseline, MAD, score, relative_change,
+        direction and is_anomaly.
     """
     cols, _ = _column_map(columns)
     prepared = _prepare(daily, columns)
@@ -393,6 +416,29 @@ def find_anomalies(
     ``min_relative_change`` (module docstring). Columns: ``date, metric, metric_zh, value,
     baseline, mad, score, relative_change, direction`` ("drop"/"spike"), ``direction_zh``.
     Empty (same columns) when nothing is flagged.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        One row per day with the metric columns.
+    metric : str, optional
+        Metric column to score, e.g. ``'visitors'``.
+    window : int, optional
+        Trailing days in the robust baseline.
+    threshold : float, optional
+        Robust z-score above which a day is anomalous.
+    min_periods : int or None
+        Fewest baseline days before scoring; None: the module default.
+    min_relative_change : float, optional
+        Smallest relative change from the baseline that counts, a proportion.
+    columns : sequence of str or None
+        Output columns; None: all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged day (same columns as :func:`anomaly_scores`, without
+        is_anomaly); empty when none.
     """
     scores = anomaly_scores(
         daily,
@@ -462,6 +508,23 @@ def attribute_change(
     lengths compare fairly. The split is :func:`casekit.funnel.decompose_gmv_change`
     (Shapley); ``contribution_cny`` is CNY per day and sums to the change in mean daily GMV
     (multiply by the days of period_b for a total).
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        One row per day with the metric columns.
+    period_a : tuple of date-like
+        First period (start, end), inclusive Beijing days.
+    period_b : tuple of date-like
+        Second period (start, end).
+    columns : sequence of str or None
+        Output columns; None: all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per factor (visitors, conversion, AOV): its contribution to the change
+        in mean daily GMV, CNY per day.
     """
     prepared = _prepare(daily, columns)
     a0, a1 = _period(period_a, "period_a")
@@ -658,6 +721,28 @@ def diagnose(
 
     The worst episode is the one losing the most GMV in total (per-day change × days);
     without any loss, the largest change. ``summary_zh`` / ``summary_en`` explain it.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        One row per day with the metric columns.
+    window : int, optional
+        Trailing days in the robust baseline.
+    threshold : float, optional
+        Robust z-score above which a day is anomalous.
+    min_periods : int or None
+        Fewest baseline days before scoring; None: the module default.
+    min_relative_change : float, optional
+        Smallest relative change from the baseline that counts, a proportion.
+    merge_gap_days : int, optional
+        Anomalous days at most this far apart form one incident.
+    columns : sequence of str or None
+        Output columns; None: all.
+
+    Returns
+    -------
+    Diagnosis
+        Anomalies, incidents and their attribution.
     """
     prepared = _prepare(daily, columns)
     w, mp, t, r = _window_args(window, min_periods, threshold, min_relative_change)

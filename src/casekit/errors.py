@@ -115,3 +115,7 @@ class WrongFileError(CasekitError, ValueError):
 
 class NotebookError(CasekitError, ValueError):
     """A notebook that is malformed or misses a required part."""
+
+
+class RuleNotInCartWarning(UserWarning):
+    """A pricing rule that names a store or item the cart does not hold, so it saves nothing."""

@@ -68,10 +68,16 @@ class ABTestResult:
     significant: bool
 
 
+#: The largest impression or click count taken: 2**53, the last whole number a float
+#: holds exactly.
+MAX_COUNT = 2**53
+
+
 def _counts(clicks: Any, n: Any, side: str) -> tuple[int, int]:
-    n_ = int(number(n, f"n_{side}", zh=f"{side.upper()} 组曝光量", minimum=1, integer=True))
+    n_ = int(number(n, f"n_{side}", zh=f"{side.upper()} 组曝光量", minimum=1,
+                    maximum=MAX_COUNT, integer=True))
     c_ = int(number(clicks, f"clicks_{side}", zh=f"{side.upper()} 组点击量", minimum=0,
-                    integer=True))
+                    maximum=MAX_COUNT, integer=True))
     if c_ > n_:
         raise BadParameterError(
             f"clicks_{side}", clicks, f"at most n_{side} = {n_} (clicks cannot exceed impressions)",
@@ -144,6 +150,26 @@ def two_proportion_ztest(
       alternatives give a one-sided bound with z_{1−α} (the other end is ±1). Clipped to
       [−1, 1]. Because the test uses the pooled and the interval the unpooled SE, the two can
       disagree right at the boundary; ``significant`` follows the p-value (p < alpha).
+
+    Parameters
+    ----------
+    clicks_a : int
+        Clicks of variant A (count).
+    n_a : int
+        Impressions of variant A (count, >= 1).
+    clicks_b : int
+        Clicks of variant B (count).
+    n_b : int
+        Impressions of variant B (count, >= 1).
+    alpha : float, optional
+        Significance level (显著性水平), e.g. 0.05.
+    alternative : str, optional
+        ``'two-sided'``, ``'greater'`` (B > A) or ``'less'``.
+
+    Returns
+    -------
+    ABTestResult
+        CTRs, lifts, z, p-value, confidence interval and significance.
     """
     ca, na = _counts(clicks_a, n_a, "a")
     cb, nb = _counts(clicks_b, n_b, "b")
@@ -182,7 +208,7 @@ def _posteriors(
         raise BadParameterError("prior", prior, "a pair (alpha, beta) such as (1, 1)", zh="先验")
     pa = number(prior[0], "prior[0]", zh="先验 alpha", minimum=0, strict_min=True)
     pb = number(prior[1], "prior[1]", zh="先验 beta", minimum=0, strict_min=True)
-    return pa + ca, pb + na - ca, pa + cb, pb + nb - cb
+    return pa + ca, pb + (na - ca), pa + cb, pb + (nb - cb)  # differences in whole numbers
 
 
 def _prob_greater(a1: float, b1: float, a2: float, b2: float) -> float:
@@ -201,13 +227,25 @@ def _prob_greater(a1: float, b1: float, a2: float, b2: float) -> float:
     return float(min(1.0, max(0.0, math.fsum(np.exp(log_terms)))))
 
 
-def _method(method: Any, prior_alpha: float) -> str:
+#: The exact Bayesian sums take one term per click (posterior alpha); above this many
+#: terms they would need too much memory and time, and ``method="exact"`` is refused.
+MAX_EXACT_TERMS = 1_000_000
+
+
+def _method(method: Any, prior_alpha: float, *alphas: float) -> str:
     m = choice(method, "method", ("exact", "monte_carlo"), zh="计算方法")
     if m == "exact" and prior_alpha != int(prior_alpha):
         raise BadParameterError(
             "prior", prior_alpha,
             "a whole-number prior alpha for method='exact' (or use method='monte_carlo')",
             zh="先验",
+        )
+    if m == "exact" and max(alphas, default=0) > MAX_EXACT_TERMS:
+        raise BadParameterError(
+            "method", method,
+            f"method='monte_carlo' for this many clicks: the exact sum takes one term per "
+            f"click ({max(alphas):.4g} here, at most {MAX_EXACT_TERMS:,})",
+            zh="计算方法",
         )
     return m
 
@@ -237,9 +275,34 @@ def prob_b_beats_a(
     ``method="exact"`` uses the closed-form sum of :func:`_prob_greater` (needs a
     whole-number prior α; cost grows with clicks_b); ``"monte_carlo"`` averages
     1{p_B > p_A} over ``draws`` seeded posterior draws (any prior). Identical data give 0.5.
+
+    Parameters
+    ----------
+    clicks_a : int
+        Clicks of variant A (count).
+    n_a : int
+        Impressions of variant A (count, >= 1).
+    clicks_b : int
+        Clicks of variant B (count).
+    n_b : int
+        Impressions of variant B (count, >= 1).
+    prior : tuple of float, optional
+        Beta prior (alpha, beta) of each CTR; (1, 1) is uniform.
+    method : str, optional
+        ``'exact'`` (closed form, up to ``MAX_EXACT_TERMS`` clicks) or
+        ``'monte_carlo'``.
+    draws : int, optional
+        Posterior draws for ``'monte_carlo'`` (>= 1000).
+    seed : int, optional
+        Random seed of the draws.
+
+    Returns
+    -------
+    float
+        Posterior probability that B's CTR exceeds A's, in [0, 1].
     """
     aa, ba, ab, bb = _posteriors(clicks_a, n_a, clicks_b, n_b, prior)
-    if _method(method, aa - clicks_a) == "exact":
+    if _method(method, aa - clicks_a, ab) == "exact":
         return _prob_greater(ab, bb, aa, ba)
     pa, pb = _draws(aa, ba, ab, bb, draws, seed)
     return float(np.mean(pb > pa))
@@ -262,9 +325,34 @@ def expected_loss(
     A's posterior with α + 1 (and B⁺ likewise), using the same closed-form probability as
     :func:`prob_b_beats_a`. ``"monte_carlo"`` averages over seeded draws. A common stopping
     rule is to pick a variant once its expected loss is below a threshold you can live with.
+
+    Parameters
+    ----------
+    clicks_a : int
+        Clicks of variant A (count).
+    n_a : int
+        Impressions of variant A (count, >= 1).
+    clicks_b : int
+        Clicks of variant B (count).
+    n_b : int
+        Impressions of variant B (count, >= 1).
+    prior : tuple of float, optional
+        Beta prior (alpha, beta) of each CTR; (1, 1) is uniform.
+    method : str, optional
+        ``'exact'`` (closed form, up to ``MAX_EXACT_TERMS`` clicks) or
+        ``'monte_carlo'``.
+    draws : int, optional
+        Posterior draws for ``'monte_carlo'`` (>= 1000).
+    seed : int, optional
+        Random seed of the draws.
+
+    Returns
+    -------
+    ExpectedLoss
+        Expected CTR given up by choosing A and by choosing B (absolute proportions).
     """
     aa, ba, ab, bb = _posteriors(clicks_a, n_a, clicks_b, n_b, prior)
-    if _method(method, aa - clicks_a) == "exact":
+    if _method(method, aa - clicks_a, aa + 1, ab + 1) == "exact":
         mean_a, mean_b = aa / (aa + ba), ab / (ab + bb)
         loss_b = mean_a * _prob_greater(aa + 1, ba, ab, bb) - mean_b * _prob_greater(
             aa, ba, ab + 1, bb
@@ -305,6 +393,26 @@ def sample_size_per_group(
 
     rounded up; one-sided alternatives use z_{1−α}. Example: 10% → 12%, α = 0.05, power 0.8
     → 3,841 per group.
+
+    Parameters
+    ----------
+    baseline_ctr : float
+        Current CTR, a proportion strictly between 0 and 1.
+    relative_lift : float or None
+        Relative CTR change to detect (0.1 = +10 %); or give ``min_detectable_effect``.
+    min_detectable_effect : float or None
+        Absolute CTR change to detect (0.002 = +0.2 percentage point).
+    alpha : float, optional
+        Significance level (显著性水平), e.g. 0.05.
+    power : float, optional
+        Statistical power (统计功效), e.g. 0.8.
+    alternative : str, optional
+        ``'two-sided'``, ``'greater'`` (B > A) or ``'less'``.
+
+    Returns
+    -------
+    int
+        Impressions needed in each group.
     """
     p1 = rate(baseline_ctr, "baseline_ctr", zh="基准点击率")
     if not 0 < p1 < 1:
@@ -337,7 +445,15 @@ def sample_size_per_group(
     numerator = z_a * math.sqrt(2 * p_bar * (1 - p_bar)) + z_b * math.sqrt(
         p1 * (1 - p1) + p2 * (1 - p2)
     )
-    n = (numerator / (p2 - p1)) ** 2
+    with np.errstate(over="ignore"):
+        n = float(np.float64(numerator / (p2 - p1)) ** 2)
+    if not n <= MAX_COUNT:
+        raise BadParameterError(
+            name, value,
+            f"a change large enough to detect: here it would take {n:.3g} impressions per "
+            f"group (more than {MAX_COUNT:.3g})",
+            zh=zh,
+        )
     # guard against 3841.0000000001 style float noise before rounding up
     return math.ceil(n - 1e-9)
 
@@ -417,6 +533,20 @@ def verdict(
     lower → "keep_a"; not significant → "inconclusive" if under-powered, else
     "no_clear_difference" (keep A, or treat them as equal). Every text ends with a warning
     about peeking (repeated looks / early stopping).
+
+    Parameters
+    ----------
+    result : ABTestResult
+        A :func:`two_proportion_ztest` result.
+    relative_lift : float, optional
+        Relative CTR change to detect, e.g. 0.1 = +10 %.
+    power : float, optional
+        Statistical power (统计功效), e.g. 0.8.
+
+    Returns
+    -------
+    Verdict
+        Decision, power check and plain-language verdict in Chinese and English.
     """
     if not isinstance(result, ABTestResult):
         raise BadParameterError("result", type(result).__name__,
@@ -500,10 +630,48 @@ def ab_summary(
 
     Sums impressions and clicks per test and variant (``control`` is A, ``treatment`` B),
     then adds the z test (:func:`two_proportion_ztest`), P(B > A)
-    (:func:`prob_b_beats_a`, exact), the impressions needed per group and the verdict
+    (:func:`prob_b_beats_a`, exact; seeded Monte Carlo from ``MAX_EXACT_TERMS`` clicks on),
+    the impressions needed per group and the verdict
     (:func:`verdict`). ``element_col`` (e.g. 主图 / 标题) and ``date_col`` are optional
     (None to skip); with a date column, rows must be unique per test, date and variant and
     ``days`` counts the distinct dates. Rows are sorted by test id.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per test, variant (and date): impressions and clicks.
+    test_col : str, optional
+        Column of test ids.
+    variant_col : str, optional
+        Column of variant labels.
+    impressions_col : str, optional
+        Column of impressions (counts).
+    clicks_col : str, optional
+        Column of clicks (counts).
+    element_col : str or None
+        Column naming the tested element (主图, 标题), or None.
+    date_col : str or None
+        Column of dates, or None.
+    control : object, optional
+        Label of the control variant (A).
+    treatment : object, optional
+        Label of the treatment variant (B).
+    alpha : float, optional
+        Significance level (显著性水平), e.g. 0.05.
+    alternative : str, optional
+        ``'two-sided'``, ``'greater'`` (B > A) or ``'less'``.
+    relative_lift : float, optional
+        Relative CTR change to detect, e.g. 0.1 = +10 %.
+    power : float, optional
+        Statistical power (统计功效), e.g. 0.8.
+    prior : tuple of float, optional
+        Beta prior (alpha, beta) of each CTR; (1, 1) is uniform.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per test: counts, CTRs, z test, P(B > A), required sample size and
+        verdict.
     """
     what = "the A/B test table (测试数据表)"
     data = require_frame(df, what)
@@ -606,7 +774,12 @@ def ab_summary(
         for ca, na, cb, nb in zip(c_a, n_a, c_b, n_b, strict=True)
     ]
     out["prob_b_beats_a"] = [
-        prob_b_beats_a(r.clicks_a, r.n_a, r.clicks_b, r.n_b, prior=prior) for r in results
+        prob_b_beats_a(
+            r.clicks_a, r.n_a, r.clicks_b, r.n_b, prior=prior,
+            # seeded draws where the exact sum would take more than MAX_EXACT_TERMS terms
+            method="exact" if r.clicks_b < MAX_EXACT_TERMS - 100 else "monte_carlo",
+        )
+        for r in results
     ]
     verdicts = [verdict(r, relative_lift=relative_lift, power=power) for r in results]
     out["required_n_per_group"] = pd.array(

@@ -153,6 +153,13 @@ def _combine(
                 "a Series whose index differs",
                 f"a Series aligned with {index_owner!r} (same index labels in the same order)",
             )
+    shapes = {n: arr.shape for (arr, _, is_scalar), n in checked if not is_scalar}
+    if len(set(shapes.values())) > 1:  # only a scalar is broadcast, never a short list
+        raise BadParameterError(
+            checked[-1][1],
+            "shapes " + ", ".join(f"{n}: {shape}" for n, shape in shapes.items()),
+            "inputs of the same length (or a single number, which applies to every row)",
+        )
     try:
         arrays = list(np.broadcast_arrays(*(arr for (arr, _, _), _ in checked)))
     except ValueError:
@@ -171,6 +178,12 @@ def _combine(
 
 
 def _wrap(values: np.ndarray, index: pd.Index | None, scalar: bool, name: str) -> Any:
+    if np.isinf(values).any():
+        raise BadParameterError(
+            name,
+            "inf",
+            "inputs whose result fits in a float (it overflowed to infinity); check the units",
+        )
     if scalar:
         return float(values)
     if index is not None:
@@ -211,7 +224,8 @@ def _ratio(
             f"a number > 0: {metric} ({metric_zh}) is undefined, not 0, when {den_name} is 0",
             zh=den_zh,
         )
-    out = np.where(zero, np.nan, n / np.where(zero, 1.0, d)) * scale
+    with np.errstate(over="ignore"):  # an overflow is reported by _wrap
+        out = np.where(zero, np.nan, n / np.where(zero, 1.0, d)) * scale
     return _wrap(out, index, scalar, metric)
 
 
@@ -539,6 +553,44 @@ def _stage_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relatio
     return out
 
 
+def user_flag_aggregates() -> dict[str, str]:
+    """The per-user SQL aggregates :func:`stage_counts` builds its funnel from.
+
+    Returns
+    -------
+    dict of str to str
+        Column name → SQL aggregate over the engine relation: ``f_pv``, ``f_cart``, ``f_fav``
+        and ``f_buy``, each 1 if the user has such an event, else 0.
+    """
+    return dict(_FLAG_SQL)
+
+
+def stage_counts_from_flags(per_user: pd.DataFrame) -> pd.DataFrame:
+    """The closed user funnel of :func:`stage_counts` from per-user flags.
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        One row per user with the 0/1 columns of :func:`user_flag_aggregates`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``pv, cart, fav, cart_or_fav, buy`` as int64 user counts.
+    """
+    flags = {name: per_user[name].to_numpy().astype("int64") for name in _FLAG_SQL}
+    pv, cart, fav, buy = flags["f_pv"], flags["f_cart"], flags["f_fav"], flags["f_buy"]
+    cart_or_fav = pv * np.maximum(cart, fav)
+    counts = {
+        "pv": pv.sum(),
+        "cart": (pv * cart).sum(),
+        "fav": (pv * fav).sum(),
+        "cart_or_fav": cart_or_fav.sum(),
+        "buy": (cart_or_fav * buy).sum(),
+    }
+    return pd.DataFrame({stage: [int(counts[stage])] for stage in STAGES}).astype("int64")
+
+
 def stage_counts(
     events: Any,
     by: str | Sequence[str] | None = None,
@@ -654,7 +706,9 @@ def gmv(visitors: Values, conversion_rate: Values, aov_cny: Values) -> Any:
             "a proportion between 0 and 1 (write 3% as 0.03)",
             zh="转化率",
         )
-    return _wrap(v * c * a, index, scalar, "gmv_cny")
+    with np.errstate(over="ignore"):  # an overflow is reported by _wrap
+        product = v * c * a
+    return _wrap(product, index, scalar, "gmv_cny")
 
 
 @dataclass(frozen=True)
@@ -712,16 +766,17 @@ def what_if(
     after = visitors × (1 + visitors_change) × conversion_rate × (1 + conversion_change) ×
     aov_cny × (1 + aov_change). So +10 % on each factor gives 1.1³ − 1 = +33.1 % GMV, not
     +30 %. Starting factors must be > 0 (a relative change of zero stays zero); changes
-    must be >= −1 and keep the conversion rate <= 1.
+    must be between −1 and ``MAX_CHANGE`` (10 = +1000 %; 20 is refused as a likely
+    "20 %" typed as 20) and keep the conversion rate <= 1.
     """
     v = number(visitors, "visitors", zh="访客数", minimum=0.0, strict_min=True)
     c = rate(conversion_rate, "conversion_rate", zh="转化率")
     if c == 0:
         raise BadParameterError("conversion_rate", conversion_rate, "a proportion > 0", zh="转化率")
     a = number(aov_cny, "aov_cny", zh="客单价", minimum=0.0, strict_min=True)
-    dv = number(visitors_change, "visitors_change", minimum=-1.0)
-    dc = number(conversion_change, "conversion_change", minimum=-1.0)
-    da = number(aov_change, "aov_change", minimum=-1.0)
+    dv = _change(visitors_change, "visitors_change")
+    dc = _change(conversion_change, "conversion_change")
+    da = _change(aov_change, "aov_change")
     if c * (1 + dc) > 1:
         raise BadParameterError(
             "conversion_change",
@@ -731,7 +786,32 @@ def what_if(
     before = GmvFactors(v, c, a)
     after = GmvFactors(v * (1 + dv), min(c * (1 + dc), 1.0), a * (1 + da))
     g0, g1 = before.gmv_cny, after.gmv_cny
+    if not (np.isfinite(g0) and np.isfinite(g1)):
+        raise BadParameterError(
+            "visitors", visitors, "factors whose GMV fits in a float (it overflowed)"
+        )
+    if g0 == 0:  # each factor > 0, but their product underflowed
+        raise BadParameterError(
+            "visitors", visitors, "factors whose GMV is above 0 as a float (it underflowed)"
+        )
     return WhatIf(before, after, g0, g1, g1 - g0, g1 / g0 - 1.0)
+
+
+#: The largest relative change :func:`what_if` takes: 10 = +1000 %.
+MAX_CHANGE = 10.0
+
+
+def _change(value: Any, name: str) -> float:
+    """A relative change >= −1 and <= MAX_CHANGE (0.2 = +20 %, not 20)."""
+    v = number(value, name, minimum=-1.0)
+    if v > MAX_CHANGE:
+        raise BadParameterError(
+            name,
+            value,
+            f"a relative change, 0.2 = +20 %, at most {MAX_CHANGE:g} (+{MAX_CHANGE:.0%}); "
+            f"did you mean {v / 100:.2f}?",
+        )
+    return v
 
 
 def _as_factors(value: Any, name: str) -> GmvFactors:

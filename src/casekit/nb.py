@@ -17,7 +17,13 @@ from casekit.errors import BadParameterError
 
 
 def setup() -> None:
-    """Course defaults: the altair theme and offline renderer, stable pandas display."""
+    """Course defaults: the altair theme and offline renderer, stable pandas display.
+
+    Returns
+    -------
+    None
+        Nothing; sets the display options.
+    """
     import pandas as pd
 
     from casekit import charts
@@ -30,7 +36,18 @@ def setup() -> None:
 
 
 def md(text: str) -> Any:
-    """Display Markdown built in code (a sentence whose numbers come from data)."""
+    """Display Markdown built in code (a sentence whose numbers come from data).
+
+    Parameters
+    ----------
+    text : str
+        Markdown text (Simplified Chinese prose).
+
+    Returns
+    -------
+    None
+        Nothing; the Markdown is displayed in the notebook.
+    """
     from IPython.display import Markdown, display
 
     obj = Markdown(text)
@@ -49,12 +66,36 @@ def _finite(value: Any, name: str) -> float:
 
 
 def fmt_int(value: Any) -> str:
-    """1234567 -> '1,234,567'."""
+    """1234567 -> '1,234,567'.
+
+    Parameters
+    ----------
+    value : float
+        The number to format.
+
+    Returns
+    -------
+    str
+        The number with thousands separators.
+    """
     return f"{round(_finite(value, 'value')):,d}"
 
 
 def fmt_wan(value: Any, digits: int = 1) -> str:
-    """Chinese 万/亿 units: 380000 -> '38 万', 7e8 -> '7 亿', 1234 -> '1,234'."""
+    """Chinese 万/亿 units: 380000 -> '38 万', 7e8 -> '7 亿', 1234 -> '1,234'.
+
+    Parameters
+    ----------
+    value : float
+        The number to format.
+    digits : int, optional
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The number in 万 / 亿 units (e.g. ``'38 万'``), or with separators below 10,000.
+    """
     v = _finite(value, "value")
     for unit, size in (("亿", 1e8), ("万", 1e4)):
         if abs(v) >= size:
@@ -64,19 +105,57 @@ def fmt_wan(value: Any, digits: int = 1) -> str:
 
 
 def fmt_cny(value: Any, digits: int = 2) -> str:
-    """12345.6 -> '¥12,345.60'."""
+    """12345.6 -> '¥12,345.60'.
+
+    Parameters
+    ----------
+    value : float
+        The number to format.
+    digits : int, optional
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The amount in CNY with separators and 2 decimals by default, e.g.
+        ``'¥12,345.60'``.
+    """
     v = _finite(value, "value")
     sign = "-" if v < 0 else ""
     return f"{sign}¥{abs(v):,.{digits}f}"
 
 
 def fmt_pct(value: Any, digits: int = 1) -> str:
-    """0.0345 -> '3.5%' (the input is a proportion, not a percentage)."""
+    """0.0345 -> '3.5%' (the input is a proportion, not a percentage).
+
+    Parameters
+    ----------
+    value : float
+        The number to format.
+    digits : int, optional
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The proportion as a percentage, e.g. ``'3.5%'``.
+    """
     return f"{_finite(value, 'value') * 100:.{digits}f}%"
 
 
 def simulated_note(dataset: str) -> None:
-    """Show that a dataset is simulated (模拟数据), with its generator, seed and calibration."""
+    """Show that a dataset is simulated (模拟数据), with its generator, seed and calibration.
+
+    Parameters
+    ----------
+    dataset : str
+        Name of a simulated dataset in the catalog.
+
+    Returns
+    -------
+    None
+        Nothing; displays the note.
+    """
     from casekit import data
 
     entry = data.describe(dataset)

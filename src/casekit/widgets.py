@@ -518,7 +518,12 @@ def _bid_formula(v: _BidView) -> str:
     if own["status"] != "shown":
         return ""
     bid, q = float(own["bid_cny"]), float(own["quality_score"])
-    price = ads.actual_cpc(v.next_bid_cny, v.next_quality_score, q, bid)
+    price = ads.actual_cpc(
+        own_bid_cny=bid,
+        own_quality_score=q,
+        next_bid_cny=v.next_bid_cny,
+        next_quality_score=v.next_quality_score,
+    )
     if v.next_bid_cny is None:
         body = f"无下一名，付底价 no one below: reserve price = {fmt_cny(price, 3)}"
     else:

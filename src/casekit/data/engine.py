@@ -195,7 +195,7 @@ def _factorize(values: pd.Series, name: str, what: str) -> tuple[np.ndarray, Any
     return codes.astype("int64"), uniques
 
 
-def _frame_relation(
+def frame_relation(
     users: pd.Series,
     codes: np.ndarray,
     seconds: np.ndarray,
@@ -203,6 +203,10 @@ def _frame_relation(
     amount: np.ndarray | None,
     what: str,
 ) -> Relation:
+    """A DuckDB relation of in-memory events: user ids, behaviour codes ``b`` (0 pv … 3 buy),
+    Unix seconds ``ts``, grouping keys ``k_<name>`` from ``extra`` and an optional ``amount``
+    (CNY). Ids and keys are coded 0..n-1 in sorted order; ``rel.decode`` turns them back.
+    """
     user_codes, user_ids = _factorize(users, "user_id", what)
     user_values = np.asarray(user_ids)  # numpy ids, as a pandas group-by index gives them
     cols: dict[str, Any] = {"user_id": user_codes, "b": codes.astype("int8"), "ts": seconds}
@@ -225,7 +229,7 @@ def _frame_relation(
     )
 
 
-def _unix_seconds(ts: pd.Series) -> np.ndarray:
+def unix_seconds(ts: pd.Series) -> np.ndarray:
     """Whole Unix seconds (floored) of tz-aware date-times; missing ones are an error."""
     if ts.isna().any():
         raise SchemaViolationError(
@@ -260,10 +264,10 @@ def relation(
         return events._relation(keys)
     log = event_log(events, what=what)
     extra = {name: log[name] for name in keys}
-    return _frame_relation(
+    return frame_relation(
         log["user_id"],
         log["behavior_type"].cat.codes.to_numpy(),
-        _unix_seconds(log["timestamp"]),
+        unix_seconds(log["timestamp"]),
         extra,
         None,
         what,
@@ -275,7 +279,7 @@ def order_relation(
 ) -> Relation:
     """A relation of an order table: every row a ``buy`` (b = 3) at ``times``."""
     codes = np.full(len(users), 3, dtype="int8")
-    return _frame_relation(users, codes, _unix_seconds(times), {}, amount, what)
+    return frame_relation(users, codes, unix_seconds(times), {}, amount, what)
 
 
 # --------------------------------------------------------------------------- other engines
@@ -309,7 +313,7 @@ class SqlTable:
             raise BadParameterError("dialect", self.dialect, "'spark' or 'duckdb'")
 
     def _relation(self, keys: Sequence[str]) -> Relation:
-        from casekit.data.tianchi import _window_bounds
+        from casekit.data.tianchi import window_bounds
 
         for name in keys:
             if name not in ("item_id", "category_id"):
@@ -319,7 +323,7 @@ class SqlTable:
         q = "`" if self.dialect == "spark" else '"'
         ts = f"CAST({q}timestamp{q} AS BIGINT)"
         where = ""
-        bounds = _window_bounds(self.window)
+        bounds = window_bounds(self.window)
         if bounds is not None:
             where = f" WHERE {ts} >= {bounds[0]} AND {ts} < {bounds[1]}"
         distinct = "DISTINCT " if self.drop_duplicates else ""
@@ -488,12 +492,12 @@ def open_events(
         isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
     ):
         raise BadParameterError("threads", threads, "None (all cores) or a whole number >= 1")
-    src = tianchi._check_path(path, tianchi._USER_BEHAVIOR)
+    src = tianchi.check_path(path, tianchi.USER_BEHAVIOR)
     opts = {"threads": threads, "memory_limit_mb": memory_limit_mb}
     cached = _read_cache(src)
     if cached is not None:  # already a cache
         return _source_from_cache(src, *cached, **opts)
-    bounds = tianchi._window_bounds(window)
+    bounds = tianchi.window_bounds(window)
     window_days = None if window is None else [str(pd.Timestamp(d).date()) for d in window]
     dest = Path(cache_path).expanduser() if cache_path is not None else None
     if dest is None:
@@ -518,13 +522,13 @@ def _raw_select(src: Path) -> str:
     """SQL reading the raw file as ``user_id, item_id, category_id, b, ts`` (checked)."""
     from casekit.data import tianchi
 
-    fmt = tianchi._USER_BEHAVIOR
+    fmt = tianchi.USER_BEHAVIOR
     bad = (
         "error('behavior_type (行为类型) is ' || coalesce('''' || behavior_type || '''', 'empty')"
         " || '; expected pv, cart, fav or buy (Taobao UserBehavior)')"
     )
     code = _BEHAVIOR_CODE_SQL.format(col="behavior_type").replace(" END", f" ELSE {bad} END")
-    if tianchi._is_parquet(src):
+    if tianchi.is_parquet(src):
         import pyarrow.parquet as pq
 
         schema = pq.ParquetFile(src).schema_arrow
@@ -544,7 +548,7 @@ def _raw_select(src: Path) -> str:
         )
         reader = f"read_parquet({_sql_string(str(src))})"
     else:
-        skip = tianchi._sniff(src, fmt)  # a wrong file fails here, naming what it looks like
+        skip = tianchi.sniff(src, fmt)  # a wrong file fails here, naming what it looks like
         types = ", ".join(
             f"'{c}': '{'VARCHAR' if c == 'behavior_type' else 'BIGINT'}'" for c in fmt.columns
         )
@@ -682,7 +686,7 @@ def _build_cache(
 def _expected() -> str:
     from casekit.data import tianchi
 
-    return tianchi._USER_BEHAVIOR.expected
+    return tianchi.USER_BEHAVIOR.expected
 
 
 def _edges(lo: Any, hi: Any, ranges: int) -> list[int]:

@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from casekit._checks import BEHAVIOR_TYPES, TZ
+from casekit._checks import BEHAVIOR_TYPES, MAX_UNIX_SECONDS, TZ
 from casekit.errors import BadParameterError, WrongFileError
 
 __all__ = [
@@ -181,7 +181,7 @@ class _Format:
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
 
-_USER_BEHAVIOR = _Format(
+USER_BEHAVIOR = _Format(
     title="Taobao UserBehavior (淘宝用户行为数据)",
     file_name="UserBehavior.csv",
     columns=("user_id", "item_id", "category_id", "behavior_type", "timestamp"),
@@ -255,7 +255,7 @@ _RAW_SAMPLE = _Format(
 
 # Headers of files people often mix up, to say what a wrong file probably is.
 _KNOWN_HEADERS: dict[tuple[str, ...], str] = {
-    _USER_BEHAVIOR.columns: "a Taobao UserBehavior file saved with a header line",
+    USER_BEHAVIOR.columns: "a Taobao UserBehavior file saved with a header line",
     _USER_LOG.columns: "Tmall repeat buyers user_log_format1.csv (read it with read_user_log)",
     _USER_INFO.columns: "Tmall repeat buyers user_info_format1.csv (read it with read_user_info)",
     _RAW_SAMPLE.columns: "the Ali display-ad raw_sample.csv (read it with read_raw_sample)",
@@ -278,7 +278,7 @@ _KNOWN_HEADERS: dict[tuple[str, ...], str] = {
 # --------------------------------------------------------------------------- checks
 
 
-def _check_path(path: Any, fmt: _Format) -> Path:
+def check_path(path: Any, fmt: _Format) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise BadParameterError("path", path, "a file path (str or pathlib.Path)")
     p = Path(path).expanduser()
@@ -397,7 +397,7 @@ def _identify(line: str) -> str:
     return ""
 
 
-def _sniff(path: Path, fmt: _Format) -> int:
+def sniff(path: Path, fmt: _Format) -> int:
     """Check the first lines of a CSV file; return how many header lines to skip."""
     text = _read_head(path, fmt)
     lines = [(n, ln.rstrip("\r")) for n, ln in enumerate(text.split("\n"), start=1)]
@@ -585,7 +585,7 @@ _UB_PARQUET_SCHEMA = pa.schema(
 )
 
 
-def _window_bounds(window: Any) -> tuple[int, int] | None:
+def window_bounds(window: Any) -> tuple[int, int] | None:
     """Unix seconds ``[start, end)`` of Beijing calendar days ``window`` (inclusive)."""
     if window is None:
         return None
@@ -617,7 +617,7 @@ def _window_bounds(window: Any) -> tuple[int, int] | None:
     return int(start.timestamp()), int(end.timestamp())
 
 
-def _is_parquet(path: Path) -> bool:
+def is_parquet(path: Path) -> bool:
     with path.open("rb") as fh:
         return fh.read(4) == b"PAR1"
 
@@ -679,14 +679,14 @@ def _behavior_codes(path: Path, column: pa.Array, where: Callable) -> pa.Diction
             path,
             f"{where(i)}: behavior_type (行为类型) is {seen[indices[i]]!r}",
             "behavior_type one of " + ", ".join(BEHAVIOR_TYPES) + " "
-            f"(Taobao UserBehavior; a line looks like {_USER_BEHAVIOR.example!r})",
+            f"(Taobao UserBehavior; a line looks like {USER_BEHAVIOR.example!r})",
         )
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8)), _BEHAVIOR_DICTIONARY)
 
 
 def _normalise_user_behavior(path: Path, batch: pa.RecordBatch, where: Callable) -> pa.RecordBatch:
     """Fixed types: ids int64, behavior_type dictionary<int8>, timestamp int64 seconds."""
-    fmt = _USER_BEHAVIOR
+    fmt = USER_BEHAVIOR
     _check_not_null(path, fmt, batch, where)
     arrays, fields = [], []
     for name in batch.schema.names:
@@ -705,6 +705,8 @@ def _normalise_user_behavior(path: Path, batch: pa.RecordBatch, where: Callable)
                 )
             else:
                 col = col.cast(pa.int64())
+            if name == "timestamp":
+                _check_seconds(path, col, where)
         except pa.ArrowInvalid as exc:
             raise WrongFileError(
                 path, f"column {name!r}: {exc}", f"whole numbers (seconds) in {name!r}"
@@ -714,17 +716,30 @@ def _normalise_user_behavior(path: Path, batch: pa.RecordBatch, where: Callable)
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
 
+def _check_seconds(path: Path, seconds: pa.Array, where: Callable) -> None:
+    """Unix seconds pandas can hold (years 1677–2262); milliseconds fail with a clear message."""
+    too_big = pc.greater(pc.abs(seconds), MAX_UNIX_SECONDS).to_numpy(zero_copy_only=False)
+    if too_big.any():
+        i = int(np.argmax(too_big))
+        raise WrongFileError(
+            path,
+            f"{where(i)}: timestamp {seconds[i].as_py()} lies beyond the year 2262 as Unix "
+            f"seconds; it looks like milliseconds (divide by 1000)",
+            "Unix seconds in 'timestamp' (时间戳), e.g. 1511544070",
+        )
+
+
 def _user_behavior_batches(
     path: Path, *, include: Sequence[str], nrows: int | None, block_size_bytes: int
 ) -> Iterator[pa.RecordBatch]:
     """Normalised batches of a UserBehavior CSV or Parquet file; checks its start first."""
-    fmt = _USER_BEHAVIOR
+    fmt = USER_BEHAVIOR
     include = [c for c in fmt.columns if c in include]  # file order
-    if _is_parquet(path):
+    if is_parquet(path):
         source = _parquet_batches(path, fmt, include=include, nrows=nrows)
         prefix = "row"
     else:
-        skip = _sniff(path, fmt)
+        skip = sniff(path, fmt)
         source = _csv_batches(
             path,
             fmt,
@@ -740,76 +755,44 @@ def _user_behavior_batches(
     )
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+def _duplicate_positions(batches: list[pa.RecordBatch]) -> np.ndarray:
+    """Sorted positions of the rows equal to an earlier row (all five columns), via DuckDB.
 
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser, in place on a uint64 array."""
-    x ^= x >> np.uint64(30)
-    x *= _MIX1
-    x ^= x >> np.uint64(27)
-    x *= _MIX2
-    x ^= x >> np.uint64(31)
-    return x
-
-
-def _row_values(batch: pa.RecordBatch) -> list[np.ndarray]:
-    """The five UserBehavior columns as int64 arrays (behavior_type as its code)."""
-    out = []
-    for name in _USER_BEHAVIOR.columns:
-        col = batch.column(name)
-        if pa.types.is_dictionary(col.type):
-            col = col.indices
-        out.append(col.to_numpy(zero_copy_only=False).astype(np.int64, copy=False))
-    return out
-
-
-def _row_hash(batch: pa.RecordBatch) -> np.ndarray:
-    """A 64-bit hash of each row (equal rows, equal hashes; collisions are checked later)."""
-    h = np.full(batch.num_rows, _GOLDEN, dtype=np.uint64)
-    for values in _row_values(batch):
-        h ^= values.view(np.uint64)
-        h += _GOLDEN
-        _mix(h)
-    return h
-
-
-def _drop_duplicates(batches: list[pa.RecordBatch], hashes: list[np.ndarray]) -> int:
-    """Remove exact duplicate rows (keeping the first) from ``batches`` in place.
-
-    Rows are hashed batch by batch; only rows whose hash repeats are compared value by
-    value, so the extra memory is ~16 bytes a row plus the candidates, never a second copy
-    of the table.
+    DuckDB scans the Arrow batches in place (behavior_type by its code) plus one int64
+    position column, groups the repeated rows and spills to disk when memory runs short.
     """
-    if sum(len(h) for h in hashes) < 2:
-        return 0
-    every = np.concatenate(hashes)
-    every.sort()
-    repeated = every[1:][every[1:] == every[:-1]]
-    del every
-    if repeated.size == 0:
-        return 0
-    repeated = repeated[np.r_[True, repeated[1:] != repeated[:-1]]]  # sorted: unique
-    # The index's hash table is built once, so each batch costs O(rows) whatever the repeats.
-    lookup = pd.Index(repeated)
-    columns: list[list[np.ndarray]] = [[] for _ in _USER_BEHAVIOR.columns]
-    cand_hashes, positions, offset = [], [], 0
-    for batch, h in zip(batches, hashes, strict=True):
-        idx = np.flatnonzero(lookup.get_indexer(h) >= 0)
-        if idx.size:
-            for store, values in zip(columns, _row_values(batch), strict=True):
-                store.append(values[idx])
-            cand_hashes.append(h[idx])
-            positions.append(idx + offset)
+    import duckdb
+
+    if sum(b.num_rows for b in batches) < 2:
+        return np.empty(0, dtype=np.int64)
+    chunks, offset = [], 0
+    for batch in batches:
+        arrays = [
+            batch.column(name).indices if name == "behavior_type" else batch.column(name)
+            for name in USER_BEHAVIOR.columns
+        ]
+        arrays.append(pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64)))
+        chunks.append(pa.RecordBatch.from_arrays(arrays, names=[*USER_BEHAVIOR.columns, "pos"]))
         offset += batch.num_rows
-    del lookup
-    dup_positions = _duplicate_positions(
-        np.concatenate(cand_hashes),
-        np.concatenate(positions),
-        [np.concatenate(store) for store in columns],
-    )
+    keys = ", ".join(USER_BEHAVIOR.columns)
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("ub_rows", pa.Table.from_batches(chunks))
+        found = con.sql(
+            f"WITH repeated AS (SELECT {keys}, min(pos) AS first FROM ub_rows "
+            f"GROUP BY {keys} HAVING count(*) > 1) "
+            f"SELECT ub_rows.pos FROM ub_rows JOIN repeated USING ({keys}) "
+            f"WHERE ub_rows.pos > repeated.first ORDER BY ub_rows.pos"
+        ).fetchnumpy()["pos"]
+    finally:
+        con.close()
+    return np.asarray(found, dtype=np.int64)
+
+
+def _drop_duplicates(batches: list[pa.RecordBatch]) -> int:
+    """Remove exact duplicate rows (keeping the first) from ``batches`` in place."""
+    dup_positions = _duplicate_positions(batches)
     offset = 0
     for i, batch in enumerate(batches):
         lo, hi = np.searchsorted(dup_positions, [offset, offset + batch.num_rows])
@@ -819,27 +802,6 @@ def _drop_duplicates(batches: list[pa.RecordBatch], hashes: list[np.ndarray]) ->
             batches[i] = batch.filter(pa.array(keep))
         offset += batch.num_rows
     return int(dup_positions.size)
-
-
-def _duplicate_positions(
-    hashes: np.ndarray, positions: np.ndarray, keys: list[np.ndarray]
-) -> np.ndarray:
-    """Sorted positions of rows equal to an earlier row, among candidate rows (in order)."""
-    order = np.argsort(hashes, kind="stable")  # equal hashes stay in file order
-    same_hash = hashes[order][1:] == hashes[order][:-1]
-    same_row = same_hash.copy()
-    for key in keys:
-        ordered = key[order]
-        same_row &= ordered[1:] == ordered[:-1]
-    dup = np.zeros(hashes.size, dtype=bool)
-    dup[order[1:][same_row]] = True
-    # A hash shared by different rows (a collision, very rare): compare those rows fully.
-    collided = np.unique(hashes[order][1:][same_hash & ~same_row])
-    if collided.size:
-        rows = np.flatnonzero(np.isin(hashes, collided))
-        frame = pd.DataFrame({i: key[rows] for i, key in enumerate(keys)})
-        dup[rows] = frame.duplicated(keep="first").to_numpy()
-    return np.sort(positions[dup])
 
 
 def _timestamps_to_datetime(batch: pa.RecordBatch, name: str) -> pa.RecordBatch:
@@ -901,12 +863,34 @@ def read_user_behavior(
     cleaning. ``columns`` selects output columns; cleaning still looks at the columns it needs
     (all five to find duplicates), so for a lean read of a few columns pass
     ``drop_duplicates=False``. With ``report=True`` returns ``(frame, UserBehaviorReport)``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    window : tuple of date-like or None
+        First and last Beijing day kept (inclusive); None keeps all.
+    drop_duplicates : bool, optional
+        True to drop exact duplicate rows (first kept).
+    report : bool, optional
+        True to also return a :class:`UserBehaviorReport`.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame or tuple
+        The rows; with ``report=True`` also the cleaning report.
     """
-    fmt = _USER_BEHAVIOR
-    p = _check_path(path, fmt)
+    fmt = USER_BEHAVIOR
+    p = check_path(path, fmt)
     nrows = _check_nrows(nrows)
     out_columns = _check_columns(columns, fmt.columns)
-    bounds = _window_bounds(window)
+    bounds = window_bounds(window)
     drop_duplicates = _check_flag(drop_duplicates, "drop_duplicates")
     want_report = _check_flag(report, "report")
     block_size_bytes = _check_block_size(block_size_bytes)
@@ -918,7 +902,6 @@ def read_user_behavior(
         needed.update(fmt.columns)
 
     batches: list[pa.RecordBatch] = []
-    hashes: list[np.ndarray] = []
     rows_read = outside = 0
     for batch in _user_behavior_batches(
         p, include=needed, nrows=nrows, block_size_bytes=block_size_bytes
@@ -930,11 +913,8 @@ def read_user_behavior(
             kept = batch.filter(inside)
             outside += batch.num_rows - kept.num_rows
             batch = kept
-        if drop_duplicates:
-            hashes.append(_row_hash(batch))
         batches.append(batch)
-    duplicates = _drop_duplicates(batches, hashes) if drop_duplicates else 0
-    del hashes
+    duplicates = _drop_duplicates(batches) if drop_duplicates else 0
 
     schema = pa.schema([_UB_BATCH_SCHEMA.field(c) for c in out_columns])
     for i, batch in enumerate(batches):  # in place, so old buffers go one batch at a time
@@ -974,9 +954,27 @@ def user_behavior_to_parquet(
     TIMESTAMPTZ; ``SET TimeZone = 'Asia/Shanghai'`` shows Beijing time). The file is
     written to a temporary name beside ``parquet_path`` and moved into place at the end, so
     a failed or interrupted conversion leaves no partial file.
+
+    Parameters
+    ----------
+    csv_path : str or os.PathLike
+        Path of ``UserBehavior.csv``.
+    parquet_path : str or os.PathLike
+        Where to write the Parquet cache.
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    compression : str, optional
+        Parquet compression codec, e.g. ``'zstd'``.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the written Parquet file.
     """
-    fmt = _USER_BEHAVIOR
-    src = _check_path(csv_path, fmt)
+    fmt = USER_BEHAVIOR
+    src = check_path(csv_path, fmt)
     if not isinstance(parquet_path, str | os.PathLike):
         raise BadParameterError("parquet_path", parquet_path, "a file path (str or pathlib.Path)")
     dest = Path(parquet_path).expanduser()
@@ -987,7 +985,7 @@ def user_behavior_to_parquet(
     nrows = _check_nrows(nrows)
     block_size_bytes = _check_block_size(block_size_bytes)
     compression = _check_choice(compression, "compression", _COMPRESSIONS)
-    if _is_parquet(src):
+    if is_parquet(src):
         raise WrongFileError(src, "this is already a Parquet file", fmt.expected)
     batches = _user_behavior_batches(  # checks the file's first lines now
         src, include=fmt.columns, nrows=nrows, block_size_bytes=block_size_bytes
@@ -1036,10 +1034,10 @@ def _read_csv(
     codes: dict[str, Sequence[int]],
     check: Callable[[Path, pa.RecordBatch, Callable], None] | None = None,
 ) -> list[pa.RecordBatch]:
-    p = _check_path(path, fmt)
+    p = check_path(path, fmt)
     nrows = _check_nrows(nrows)
     block_size_bytes = _check_block_size(block_size_bytes)
-    skip = _sniff(p, fmt)
+    skip = sniff(p, fmt)
     include = [c for c in fmt.columns if c in include]
     batches = []
     for first, batch in _csv_batches(
@@ -1084,6 +1082,24 @@ def read_user_log(
     no year: the competition data cover the six months up to and including Double 11 (双11)
     of 2015, hence ``year=2015``. ``columns`` picks output columns (``date`` and ``action``
     included); ``nrows`` limits rows read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    year : int, optional
+        Year the ``time_stamp`` (MMDD) days belong to.
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed as documented above.
     """
     fmt = _USER_LOG
     if (
@@ -1151,6 +1167,22 @@ def read_user_info(
     50+ for codes 7 and 8, unknown for 0 or empty) and gender_label (category female, male,
     unknown for codes 0, 1, 2 or empty). Chinese labels: ``AGE_LABELS_ZH``,
     ``GENDER_LABELS_ZH``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed as documented above.
     """
     fmt = _USER_INFO
     output = ["user_id", "age_range", "gender", "age_label", "gender_label"]
@@ -1193,6 +1225,22 @@ def read_raw_sample(
     ``datetime64[ns, Asia/Shanghai]``), pid (category, the ad placement 资源位; categories
     sorted) and nonclk, clk (``int8`` 0/1, so ``df["clk"].mean()`` is the CTR and sums
     count clicks).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the downloaded file (CSV or a Parquet cache).
+    nrows : int or None
+        Read at most this many rows (before cleaning); None: all.
+    columns : sequence of str or None
+        Output columns; None: all.
+    block_size_bytes : int, optional
+        Bytes read per block (memory use grows with it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed as documented above.
     """
     fmt = _RAW_SAMPLE
     out_columns = _check_columns(columns, fmt.columns)
