@@ -9,7 +9,7 @@ import pytest
 
 from casekit import data
 
-ARTICLE_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+ARTICLE_FILE = re.compile(r"^A\d{3}$")  # an article id from the bibliography (sources.csv)
 OWN_DEFINITION = "casekit"
 SLUG = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
@@ -191,10 +191,10 @@ def test_dangling_reference_is_caught(glossary):
 
 def test_bad_source_is_caught(glossary, entry):
     broken = glossary.copy()
-    broken.loc[0, "source"] = "999_0000000000000000.txt"  # well formed, not listed
+    broken.loc[0, "source"] = "A999"  # well formed, not listed
     broken.loc[1, "source"] = "wikipedia"
     assert len(bad_sources(broken, entry["sources"])) == 2
-    assert bad_sources(glossary.head(3).assign(source="casekit"), ["000_x.txt"])
+    assert bad_sources(glossary.head(3).assign(source="casekit"), ["A000"])
 
 
 def test_wrong_formula_is_caught(glossary):

@@ -11,7 +11,7 @@ Severity (严重程度), from high to low — an ordered categorical
 ``advice < platform < campaign < statutory``:
 
 * ``statutory``: the terms the Advertising Law (广告法), Art. 9(3), names: 国家级, 最高级, 最佳.
-* ``campaign``: the 2020 天猫618 creative rules (article ``004_9f4c43ce247ab29c.txt``): no
+* ``campaign``: the 2020 天猫618 creative rules (article ``A004``, see docs/sources.md): no
   "比618还便宜", no store "××主会场", no altered logo wording, logo wording only inside its
   window, and no efficacy promises or before/after comparisons for goods that are neither
   drugs nor health foods. The platform rejects such creative, so these block publication.
