@@ -195,7 +195,7 @@ def test_citation_check_catches_unknown_ids_and_file_names():
     known = {"A000", "R-adlaw-art9"}
     assert not _citation_problems(["事实（来源：A000；R-adlaw-art9）"], known)
     assert _citation_problems(["事实（来源：A007）"], known)
-    assert _citation_problems(["事实（来源：000_4f2c0569cb3af68b.txt）"], known)
+    assert _citation_problems(["事实（来源：000_" + "4f2c0569cb3af68b.txt）"], known)
     assert _citation_problems(["见 R-no-such-ref。"], known)
 
 
