@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,15 @@ from casekit.errors import MissingColumnError, SchemaViolationError, UnknownData
 NAMES = sorted(data.raw_catalog())
 FACTS = [n for n in NAMES if data.describe(n)["kind"] == "fact"]
 SYNTHETIC = [n for n in NAMES if data.describe(n)["kind"] == "synthetic"]
-SEED_FILE = re.compile(r"^(\d{3}_[0-9a-f]{16}\.txt|A\d{3})$")  # article file or bibliography id
+SOURCE_ID = re.compile(r"^(?:A\d{3}|R-[a-z0-9]+(?:-[a-z0-9]+)*|casekit)$")
+ROOT = Path(__file__).resolve().parents[1]
+# Names of things outside the repository that nothing in it may point at: the parent
+# folder, the seed articles' folder and file names, the authors' private reference notes.
+OUTSIDE = re.compile(r"\.\./shared|shared/seeds|REFERENCE\.md|\b\d{3}_[0-9a-f]{16}\.txt\b")
+
+
+def _bibliography() -> set[str]:
+    return set(data.load("sources")["source_id"])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -40,7 +49,68 @@ def test_every_fact_row_cites_a_listed_source_article(name):
         parts = [s.strip() for s in str(src).split(";")]
         for part in parts:
             assert part in listed, f"{name}: source {part!r} not in the entry's sources"
-            assert SEED_FILE.match(part) or part in {"casekit", "REFERENCE.md"}, part
+
+
+@pytest.mark.parametrize("name", FACTS)
+def test_every_source_id_resolves_to_the_bibliography(name):
+    known = _bibliography()
+    entry = data.describe(name)
+    assert set(entry["sources"]) <= known, set(entry["sources"]) - known
+    df = data.load(name)
+    cited = {s.strip() for src in df["source"].dropna() for s in str(src).split(";")}
+    for col in df.columns:  # other citing columns, e.g. marketing_tools.billing_source
+        if col != "source" and col.endswith("_source"):
+            cited |= {s.strip() for s in df[col].dropna() for s in str(s).split(";")}
+    assert all(SOURCE_ID.match(s) for s in cited), sorted(cited)
+    assert cited <= known, f"{name}: {sorted(cited - known)} not in datasets/facts/sources.csv"
+
+
+def test_bibliography_rows_are_well_formed():
+    src = data.load("sources")
+    assert src["source_id"].map(lambda s: bool(SOURCE_ID.match(s))).all()
+    assert {"A000", "A001", "A002", "A003", "A004", "casekit"} <= set(src["source_id"])
+    articles = src["kind"] == "article"
+    assert list(src.loc[articles, "source_id"]) == ["A000", "A001", "A002", "A003", "A004"]
+    public = src["source_id"].str.startswith("R-")
+    # every public reference says how sure the course is of it, and why
+    assert src.loc[public, "certainty"].notna().all()
+    assert src.loc[public, "certainty_note_zh"].notna().all()
+    assert src.loc[public, "certainty_note_en"].notna().all()
+    assert src.loc[~public, "certainty"].isna().all()
+    assert (src["source"] == src["source_id"]).all()
+
+
+def test_sources_page_has_one_anchored_section_per_bibliography_entry():
+    page = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    anchors = re.findall(r'<a id="([^"]+)"></a>\s*\n### (\S+)', page)
+    assert [a for a, _ in anchors] == [h for _, h in anchors], "anchor and heading id differ"
+    assert sorted(a for a, _ in anchors) == sorted(_bibliography())
+
+
+def _tracked_text_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    text = {".md", ".txt", ".csv", ".py", ".ipynb", ".yaml", ".yml", ".toml", ".json", ".cfg",
+            ".html", ".js", ".css", ".ini", ".in"}
+    return [ROOT / f for f in listed if Path(f).suffix in text or Path(f).name == "Makefile"]
+
+
+def test_nothing_in_the_repository_points_outside_it():
+    offenders = []
+    for path in _tracked_text_files():
+        if path == Path(__file__).resolve() or not path.is_file():
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines()):
+            if OUTSIDE.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{n + 1}")
+    assert not offenders, offenders[:20]
+
+
+def test_outside_path_check_catches_each_form():
+    for bad in ("see ../shared/x", "shared/seeds/a", "REFERENCE.md", "000_4f2c0569cb3af68b.txt"):
+        assert OUTSIDE.search(bad), bad
+    assert not OUTSIDE.search("（来源：A000）")
 
 
 @pytest.mark.parametrize("name", SYNTHETIC)

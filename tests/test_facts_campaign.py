@@ -23,7 +23,7 @@ NAMES = [
     "consumer_insight_618",
     "key_figures",
 ]
-SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+SEED_NAME = re.compile(r"^A\d{3}$")  # an article id from the bibliography (sources.csv)
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ ECOSYSTEM = (
     "integrated_strategies",
     "promotion_responsibilities",
 )
-SOURCE_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+SOURCE_RE = re.compile(r"^A\d{3}$")  # an article id from the bibliography (sources.csv)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-A000 = "000_4f2c0569cb3af68b.txt"
+A000 = "A000"
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +111,9 @@ def test_every_tool_of_article_000_is_catalogued(tables):
 
 def test_tools_from_articles_001_and_004_are_catalogued(tables):
     tools = tables["marketing_tools"].set_index("tool_id")
-    assert tools.loc["pinxiaobao", "source"] == "001_58f25d794b89b007.txt"
+    assert tools.loc["pinxiaobao", "source"] == "A001"
     for tid in ("damopan", "taobaoke", "super_interactive_city", "strategy_centre", "taobao_live"):
-        assert tools.loc[tid, "source"] == "004_9f4c43ce247ab29c.txt", tid
+        assert tools.loc[tid, "source"] == "A004", tid
 
 
 @pytest.mark.parametrize(
@@ -134,10 +134,17 @@ def test_billing_models(tables, tool_id, billing):
     assert tools.loc[tool_id, "billing_model"] == billing
 
 
-def test_paid_traffic_billing_comes_from_reference(tables):
+def test_paid_traffic_billing_comes_from_public_references(tables):
     tools = tables["marketing_tools"].set_index("tool_id")
-    for tid in ("ztc", "zuanzhan", "chaoji_tuijian", "yinli_mofang"):
-        assert tools.loc[tid, "billing_source"] == "REFERENCE.md", tid
+    expected = {
+        "ztc": "R-ztc-pricing",
+        "zuanzhan": "R-zuanzhan-cpm",
+        "chaoji_tuijian": "R-alimama-products",
+        "yinli_mofang": "R-alimama-products",
+        "taobaoke": "R-taobao-union-cps",
+    }
+    for tid, source in expected.items():
+        assert tools.loc[tid, "billing_source"] == source, tid
 
 
 def test_billing_source_present_exactly_when_billing_is_known(tables):
@@ -146,11 +153,9 @@ def test_billing_source_present_exactly_when_billing_is_known(tables):
     assert tools.loc[undetermined, "billing_source"].isna().all()
     known = tools.loc[~undetermined, "billing_source"]
     assert known.notna().all()
-    # A billing fact cites REFERENCE.md or an article; a fact still awaiting a written
-    # source says so instead of pretending to have one.
-    cited = known.isin(["REFERENCE.md"]) | known.str.match(SOURCE_RE.pattern)
-    uncited = known.str.startswith("uncited")
-    assert (cited | uncited).all(), known[~(cited | uncited)].tolist()
+    # A billing fact cites a bibliography entry (a public reference or an article).
+    listed = set(data.load("sources")["source_id"])
+    assert known.isin(listed).all(), known[~known.isin(listed)].tolist()
 
 
 def test_no_paid_traffic_tool_is_marked_not_applicable(tables):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from casekit import data
 
-ARTICLE_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+ARTICLE_FILE = re.compile(r"^A\d{3}$")  # an article id from the bibliography (sources.csv)
 OWN_DEFINITION = "casekit"
 SLUG = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
@@ -191,10 +192,10 @@ def test_dangling_reference_is_caught(glossary):
 
 def test_bad_source_is_caught(glossary, entry):
     broken = glossary.copy()
-    broken.loc[0, "source"] = "999_0000000000000000.txt"  # well formed, not listed
+    broken.loc[0, "source"] = "A999"  # well formed, not listed
     broken.loc[1, "source"] = "wikipedia"
     assert len(bad_sources(broken, entry["sources"])) == 2
-    assert bad_sources(glossary.head(3).assign(source="casekit"), ["000_x.txt"])
+    assert bad_sources(glossary.head(3).assign(source="casekit"), ["A000"])
 
 
 def test_wrong_formula_is_caught(glossary):
@@ -204,3 +205,103 @@ def test_wrong_formula_is_caught(glossary):
     problems = formula_problems(broken)
     assert any(p.startswith("CTR") for p in problems)
     assert any(p.startswith("ROAS") for p in problems)
+
+
+# --- one English name per term: fact tables and notebooks follow the glossary --------------
+
+# Names that were used for a glossary term before the glossary fixed one (left: the wrong
+# form, right: the glossary's term_id). Notebook prose must not use them.
+ALTERNATE_NAMES = {
+    "Gravity Cube": "yinli_mofang",
+    "Super Interaction City": "super_interactive_city",
+    "Data Bank": "databank",
+    "Shengyi Canmou (Business Advisor)": "sycm",
+    "Damopan DMP": "damopan",
+    "Pinxiaobao brand search ads": "pinxiaobao",
+    "Chaoji Tuijian recommendation ads": "super_recommend",
+    "Taobaoke affiliate marketing": "taobaoke",
+    "有效千次展现收益": "ecpm",
+}
+
+
+def _base_zh(name: str) -> str:
+    """A Chinese name without its bracketed gloss: 钻展（钻石展位） → 钻展."""
+    return re.sub(r"[（(].*?[)）]", "", str(name)).strip()
+
+
+def naming_problems(glossary: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """English names in fact tables that disagree with the glossary's for the same term.
+
+    A row names a glossary term when its ``*_zh`` name (without a bracketed gloss) is the
+    term's ``term_zh``. Proper names (the glossary's ``term_en`` starts with a capital) must be
+    spelled exactly as in the glossary; a generic term must appear in the table's English name
+    (case-insensitive), so "Coupons" may stand for "coupon" but "Data Bank" not for
+    "Brand Databank".
+    """
+    terms = glossary.set_index("term_zh")["term_en"]
+    problems = []
+    for name, df in tables.items():
+        for zh_col in [c for c in df.columns if c.endswith("_zh")]:
+            en_col = zh_col[: -len("_zh")] + "_en"
+            if en_col not in df.columns:
+                continue
+            for zh, en in zip(df[zh_col], df[en_col], strict=True):
+                term_en = terms.get(_base_zh(zh))
+                if term_en is None or pd.isna(en):
+                    continue
+                proper = term_en[:1].isupper()
+                ok = en == term_en if proper else term_en.casefold() in str(en).casefold()
+                if not ok:
+                    problems.append(f"{name}.{en_col}: {zh} is {en!r}, glossary {term_en!r}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def fact_tables() -> dict[str, pd.DataFrame]:
+    return {
+        name: data.load(name)
+        for name, entry in data.raw_catalog().items()
+        if entry["kind"] == "fact" and name != "glossary"
+    }
+
+
+def test_fact_tables_use_the_glossary_english_names(glossary, fact_tables):
+    assert not naming_problems(glossary, fact_tables)
+
+
+def test_naming_check_catches_a_wrong_name(glossary, fact_tables):
+    tools = fact_tables["marketing_tools"].copy()
+    tools.loc[tools["tool_id"] == "yinli_mofang", "name_en"] = "Yinli Mofang (Gravity Cube)"
+    tools.loc[tools["tool_id"] == "coupon", "name_en"] = "Vouchers"
+    problems = naming_problems(glossary, {"marketing_tools": tools})
+    assert len(problems) == 2, problems
+
+
+def test_glossary_names_the_alternates_it_replaces(glossary):
+    ids = set(glossary["term_id"])
+    assert set(ALTERNATE_NAMES.values()) <= ids
+    by_id = glossary.set_index("term_id")
+    for wrong, term_id in ALTERNATE_NAMES.items():
+        assert wrong not in (by_id.loc[term_id, "term_en"], by_id.loc[term_id, "term_zh"]), wrong
+
+
+def _notebook_sources() -> list[tuple[str, str]]:
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    out = []
+    for folder in ("notebooks", "solutions"):
+        for path in sorted((root / folder).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            out.append((f"{folder}/{path.name}", "\n".join(c.source for c in nb.cells)))
+    return out
+
+
+def test_notebooks_use_the_glossary_english_names():
+    found = [
+        f"{where}: {wrong!r} (use the glossary's name for {term_id})"
+        for where, text in _notebook_sources()
+        for wrong, term_id in ALTERNATE_NAMES.items()
+        if wrong in text
+    ]
+    assert not found, found

@@ -22,7 +22,10 @@ from casekit.course import build as b
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = b.discover([ROOT / "notebooks"])
 IDS = [p.stem for p in NOTEBOOKS]
-SEED = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
+SEED = re.compile(r"(?<![A-Za-z0-9])A\d{3}(?![0-9])")  # an article id (A000–A004)
+# Any citation id: an article, a public reference R-<slug>, or the course itself.
+CITATION_ID = re.compile(r"(?<![A-Za-z0-9])(?:A\d{3}(?![0-9])|R-[a-z0-9]+(?:-[a-z0-9]+)*)")
+CITATION = re.compile(r"来源[:：]\s*([^）)\n]*)[）)]")
 VEGALITE = "application/vnd.vegalite.v5+json"
 EXPECTED = [
     "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11",
@@ -110,7 +113,7 @@ def _known_numbers() -> dict[str, set[float]]:
     """Every number the fact tables hold for each source article."""
     known: dict[str, set[float]] = {}
     for name, entry in data.raw_catalog().items():
-        if entry["kind"] != "fact":
+        if entry["kind"] != "fact" or name == "sources":  # the bibliography states no facts
             continue
         df = data.load(name)
         for _, row in df.iterrows():
@@ -145,7 +148,7 @@ def _cited_claims(nb) -> list[tuple[str, list[str]]]:
         sources = SEED.findall(src)
         if not sources:
             continue
-        text = SEED.sub("", src)
+        text = CITATION_ID.sub("", src)
         text = re.sub(r"^\s*(\d+[.)]|[-*])\s", "", text, flags=re.M)  # list markers
         text = re.sub(r"^#+ *\d*", "", text, flags=re.M)  # headings like '## 1 ...'
         text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
@@ -163,6 +166,37 @@ def test_numbers_next_to_a_citation_match_the_fact_tables(path):
             if value not in allowed and value / 100 not in allowed:
                 problems.append(f"{shown!r} (cites {', '.join(sorted(set(sources)))})")
     assert not problems, f"{path.name}: numbers not in the fact tables: {problems}"
+
+
+def _citation_problems(markdown: list[str], known: set[str]) -> list[str]:
+    """Citations that do not resolve to the bibliography, or that are not ids at all."""
+    problems = []
+    for src in markdown:
+        for m in CITATION.finditer(src):
+            parts = [p.strip() for p in re.split(r"[；;,，、]", m.group(1)) if p.strip()]
+            problems += [f"（来源：{m.group(1)}）" for p in parts if p not in known]
+        problems += [i for i in CITATION_ID.findall(src) if i not in known]
+    return problems
+
+
+NOTEBOOKS_AND_SOLUTIONS = NOTEBOOKS + sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize(
+    "path", NOTEBOOKS_AND_SOLUTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS_AND_SOLUTIONS]
+)
+def test_every_citation_resolves_to_the_bibliography(path):
+    known = set(data.load("sources")["source_id"])
+    problems = _citation_problems(_markdown(_nb(path)), known)
+    assert not problems, f"{path.name}: citations not in datasets/facts/sources.csv: {problems}"
+
+
+def test_citation_check_catches_unknown_ids_and_file_names():
+    known = {"A000", "R-adlaw-art9"}
+    assert not _citation_problems(["事实（来源：A000；R-adlaw-art9）"], known)
+    assert _citation_problems(["事实（来源：A007）"], known)
+    assert _citation_problems(["事实（来源：000_" + "4f2c0569cb3af68b.txt）"], known)
+    assert _citation_problems(["见 R-no-such-ref。"], known)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

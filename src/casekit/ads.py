@@ -1,7 +1,7 @@
 """Paid traffic (付费流量): keyword auctions, budgets and pacing, billing models, click risk.
 
 These are *simplified teaching models* of Tmall/Taobao advertising, not the platform's exact
-current rules (see REFERENCE.md, "Paid-traffic mechanics"):
+current rules (sources R-ztc-pricing and R-zuanzhan-cpm in docs/sources.md):
 
 - 直通车 (keyword ads, now 关键词推广): a generalised second-price (GSP) auction that ranks ads
   by bid × quality score (质量分) and charges the price quoted in the platform's help text:

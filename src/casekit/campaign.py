@@ -4,7 +4,7 @@ Three small, transparent models for teaching:
 
 * :func:`calendar_618` and :func:`phase_of`: the four phases of a 618 campaign
   (备货期 → 预售期 → 品类日 → 狂欢日), after the 2020 天猫618 merchant conference
-  (article ``004_9f4c43ce247ab29c.txt``).
+  (article ``A004``, see docs/sources.md).
 * :func:`final_price`: what a shopper pays for a cart after single-item discounts (单品折扣),
   presale deposits (预售定金膨胀), store coupons (店铺优惠券) and cross-store 满减, applied
   in one documented order, with a breakdown per rule and per item. Real platforms' stacking

@@ -10,18 +10,26 @@ messages, rewrite and source.
 Severity (严重程度), from high to low — an ordered categorical
 ``advice < platform < campaign < statutory``:
 
-* ``statutory``: the terms the Advertising Law (广告法), Art. 9(3), names: 国家级, 最高级, 最佳.
-* ``campaign``: the 2020 天猫618 creative rules (article ``004_9f4c43ce247ab29c.txt``): no
+* ``statutory``: the Advertising Law (广告法). Art. 9(3) names 国家级, 最高级 and 最佳
+  (category ``statutory_absolute``); regulators apply the same article to other absolute and
+  superlative claims — 第一, 唯一, 首选, 顶级, 全网最低, 销量冠军, NO.1, best … (category
+  ``absolute_claim``, source ``R-adlaw-art9``). Fines under Art. 57 run from 200,000 to
+  1,000,000 CNY; each rule row carries its legal basis, penalty and how sure the course is of
+  them (``legal_basis_*``, ``penalty_*``, ``basis_certainty``). 全网最低价 also raises the
+  Price Law's ban on misleading pricing (``R-price-law-art14``).
+* ``campaign``: the 2020 天猫618 creative rules (article ``A004``, see docs/sources.md): no
   "比618还便宜", no store "××主会场", no altered logo wording, logo wording only inside its
   window, and no efficacy promises or before/after comparisons for goods that are neither
   drugs nor health foods. The platform rejects such creative, so these block publication.
-* ``platform``: platform and industry "extreme word" (极限词) lists (第一, 唯一, 首选, No.1 …):
-  an extension of Art. 9, kept apart from the statutory list and below it. Rewrite them, but
-  in this teaching model they do not block publication on their own.
-* ``advice``: cosmetics claims that need efficacy evidence (滋养, 修护, 防晒).
+* ``platform``: genuine wording preferences from platform and industry lists (绝对, 100% …,
+  category ``style_preference``): worth rewriting, but not a claim the law bans as such.
+* ``advice``: cosmetics claims that need efficacy evidence under the 2021 efficacy-claim
+  standard (滋养, 修护, 防晒, 提亮, 保湿, 温和 …). Publishable once the evidence exists.
 
 Campaign sits above platform because it blocks publication: :func:`is_publishable` is true
-exactly when no finding has severity ``campaign`` or higher.
+exactly when no finding has severity ``campaign`` or higher. :func:`verdict` sums a check up in
+one of three words: ``blocking`` (not publishable), ``needs_evidence`` (publishable only with
+efficacy evidence on file) or ``fine`` (no finding, or only wording preferences).
 
 Matching (how the copy is normalised):
 
@@ -43,11 +51,16 @@ Matching (how the copy is normalised):
    so ``text[start:end]`` is the matched wording including any inserted separators.
 5. A finding lying inside the span of another rule's finding of equal or higher severity is
    dropped (全网最低价 gives one finding, not also 最低; 最高级 not also 最高).
+6. A finding lying inside a word of :data:`NON_CLAIM_WORDS` is dropped: words in which 最, 第一
+   or 首 state time or order, not rank (最近, 最后一天, 最新到货, 第一次, 首次上市, 首发 …).
 
 Choices on ambiguous wording (documented and tested):
 
 * 第一 / 第1 as an ordinal (第一次 first time, 第一步, 第一天, 第一眼, 第一时间, 第一印象 …)
   is not flagged; as a ranking (销量第一, 第一品牌) it is.
+* 最 in a time or order word (最近 recently, 最后 last, 最初, 最终, 最早, 最晚) and 首 in
+  首次 / 首发 / 首单 are not claims (see :data:`NON_CLAIM_WORDS`); 首家, 首款, 首创 (the first
+  company or product to …) are.
 * 唯一 is always flagged, including the trope 唯一的缺点就是…: it is a disguised superlative
   and reviewers apply the list literally.
 * A banned term inside a negation (不是最佳) is still flagged: the checker does not parse
@@ -85,6 +98,7 @@ from casekit.errors import BadParameterError, SchemaViolationError
 __all__ = [
     "BLOCKING_SEVERITIES",
     "FINDING_COLUMNS",
+    "NON_CLAIM_WORDS",
     "PRODUCT_TYPES",
     "SEVERITIES",
     "RuleSet",
@@ -94,12 +108,41 @@ __all__ = [
     "load_rules",
     "normalise",
     "summarise",
+    "verdict",
+    "VERDICTS",
 ]
 
 SEVERITIES = ("advice", "platform", "campaign", "statutory")
 """Severity levels from low to high (the order of the ordered categorical)."""
 BLOCKING_SEVERITIES = ("campaign", "statutory")
 """A finding at one of these levels makes the copy not publishable."""
+EVIDENCE_SEVERITIES = ("advice",)
+"""A finding at this level asks for efficacy evidence before the copy runs."""
+VERDICTS = ("fine", "needs_evidence", "blocking")
+"""What :func:`verdict` returns, from harmless to not publishable."""
+NON_CLAIM_WORDS = (
+    "最近",
+    "最后",
+    "最初",
+    "最终",
+    "最早",
+    "最晚",
+    "最新到货",
+    "最新款",
+    "第一次",
+    "第一步",
+    "第一天",
+    "第一批",
+    "第一眼",
+    "第一时间",
+    "首次",
+    "首发",
+    "首单",
+    "首页",
+    "首件",
+)
+"""Words in which 最 / 第一 / 首 mark time or order, not a ranking; a finding inside one of them
+is dropped (matched on normalised text, so 最 近 and 第 一 次 count too)."""
 PRODUCT_TYPES = ("general", "cosmetics", "food", "health_food", "drug")
 """Product types a rule's ``applies_to`` may name (``all`` means every one of them)."""
 SEVERITY_DTYPE = pd.CategoricalDtype(list(SEVERITIES), ordered=True)
@@ -480,6 +523,26 @@ def _drop_nested(found: list[tuple[int, int, _Rule]]) -> list[tuple[int, int, _R
     return kept
 
 
+_NON_CLAIM_RE = re.compile(
+    "|".join(re.escape(_fold(w).text) for w in sorted(NON_CLAIM_WORDS, key=len, reverse=True))
+)
+
+
+def _drop_non_claims(
+    folded: _Folded, found: list[tuple[int, int, _Rule]]
+) -> list[tuple[int, int, _Rule]]:
+    """Drop findings that lie inside a non-claim word such as 最近 or 第一次."""
+    if not found:
+        return found
+    spans = [
+        (int(folded.origin[m.start()]), int(folded.origin[m.end() - 1]) + 1)
+        for m in _NON_CLAIM_RE.finditer(folded.text)
+    ]
+    return [
+        f for f in found if not any(a <= f[0] and f[1] <= b for a, b in spans)
+    ]
+
+
 def check_copy(
     text: str,
     *,
@@ -540,6 +603,7 @@ def check_copy(
             ):
                 continue
             found.append((int(folded.origin[a]), int(folded.origin[b - 1]) + 1, rule))
+    found = _drop_non_claims(folded, found)
     if not found:
         return _empty_findings()
     return _to_frame(text, _drop_nested(found))
@@ -627,3 +691,19 @@ def is_publishable(findings: pd.DataFrame) -> bool:
     """
     severity = _findings_severity(findings)
     return not bool(severity.isin(BLOCKING_SEVERITIES).any())
+
+
+def verdict(findings: pd.DataFrame) -> str:
+    """One word for a check's result: ``blocking``, ``needs_evidence`` or ``fine``.
+
+    ``blocking`` when a finding is ``campaign`` or ``statutory`` (not publishable);
+    ``needs_evidence`` when the worst finding is ``advice`` (a cosmetics efficacy claim:
+    publishable only with evaluation evidence on file); ``fine`` otherwise (no finding, or only
+    ``platform`` wording preferences).
+    """
+    severity = _findings_severity(findings)
+    if severity.isin(BLOCKING_SEVERITIES).any():
+        return "blocking"
+    if severity.isin(EVIDENCE_SEVERITIES).any():
+        return "needs_evidence"
+    return "fine"

@@ -1,7 +1,7 @@
 """Audience (人群) analytics: AIPL states, RFM, 新客/老客/潜客, cohorts, CLV, fan growth.
 
-The 2020 天猫618 conference (article ``004_9f4c43ce247ab29c.txt``) speaks of 新老潜 crowds and
-of moving crowds "from A to I"; the 2013 brand-station article (``002_b90e239677005043.txt``)
+The 2020 天猫618 conference (article ``A004``, see docs/sources.md) speaks of 新老潜 crowds and
+of moving crowds "from A to I"; the 2013 brand-station article (``A002``)
 describes the three-step path find targets → develop prospects → manage loyalty. This package
 gives each of those words a precise, documented definition over data:
 

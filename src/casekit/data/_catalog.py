@@ -62,7 +62,7 @@ def _check_entry(path: Path, name: str, entry: dict[str, Any]) -> None:
             if not entry[key].get(lang):
                 raise ValueError(f"{where} lacks {key}.{lang}")
     if entry["kind"] == "fact" and not entry.get("sources"):
-        raise ValueError(f"{where} is a fact table but lists no 'sources' (article file names)")
+        raise ValueError(f"{where} is a fact table but lists no 'sources' (citation ids from facts/sources.csv)")
     if entry["kind"] == "synthetic":
         gen = entry.get("generator") or {}
         if not gen.get("function") or "seed" not in gen:

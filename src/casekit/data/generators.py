@@ -12,7 +12,7 @@ generator          what it simulates, calibrated to
 =================  ==========================================================================
 ``event_log``      a Taobao UserBehavior-style log (Tianchi schema) with a 大促 peak; shares
                    of pv/cart/fav/buy, events per user per day and items per category from
-                   the public Tianchi dataset (see REFERENCE)
+                   the public Tianchi dataset (R-tianchi-userbehavior in docs/sources.md)
 ``keyword_report`` a 直通车 keyword report of a cosmetics store: bid × quality score ranking,
                    second-price actual CPC, CTR rising with quality score and position
 ``ab_test``        daily impressions and clicks of main-image and title A/B tests with known
