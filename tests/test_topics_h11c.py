@@ -146,7 +146,7 @@ def test_nb02_presents_the_brand_station_launch_day_as_inferred():
 
 def test_nb06_shows_alibabas_aipl_beside_the_course_rule():
     text = _text(_cells("06_consumer_ops"))
-    assert "（来源：R-alibaba-databank-aipl）" in text
+    assert "（来源：R-aipl）" in text
     assert "课程的简化规则" in text and "阿里公开的定义" in text
 
 
