@@ -238,10 +238,13 @@ def workdir(tmp_path_factory) -> Path:
     (work / "notebooks").mkdir()
     for stem in ("00_course_map", *NOTEBOOKS):
         shutil.copy2(ROOT / "notebooks" / f"{stem}.ipynb", work / "notebooks" / f"{stem}.ipynb")
+    solutions = work / "solutions"
+    solutions.mkdir()
+    shutil.copy2(ROOT / "solutions" / f"{EXERCISE}.ipynb", solutions / f"{EXERCISE}.ipynb")
     roster = work / "roster.csv"
     roster.write_text(f"student_id,name\n{STUDENT},张三\n", encoding="utf-8")
     result = CliRunner().invoke(casekit_cli, [
-        "assign", "--solutions", str(ROOT / "solutions"), "--exercises", str(work / "exercises"),
+        "assign", "--solutions", str(solutions), "--exercises", str(work / "exercises"),
         "--roster", str(roster), "--out", str(work / "handout"),
     ])
     assert result.exit_code == 0, result.output
@@ -320,8 +323,10 @@ def _tab(browser, server: Server) -> Tab:
     return tab
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def lab_tab(browser, lab) -> Iterator[Tab]:
+    """One JupyterLab page for the module, as a student keeps one open: notebooks are opened
+    in it one after another (File → Open from Path…), so the app boots once."""
     tab = _tab(browser, lab)
     yield tab
     tab.page.context.close()
@@ -351,8 +356,25 @@ def _wait_kernel_ready(page, panel: str) -> None:
 
 
 def _open_in_lab(tab: Tab, relpath: str) -> str:
-    tab.page.goto(tab.server.url(f"/lab/tree/{relpath}", reset=""))
-    _wait_kernel_ready(tab.page, _CURRENT)
+    """Open ``relpath`` in the running JupyterLab (File → Open from Path…) and wait for its
+    kernel; starts from ``make lab``'s landing page when the tab has not loaded Lab yet."""
+    page = tab.page
+    if "/lab" not in page.url:
+        page.goto(tab.server.landing())
+        _wait_kernel_ready(page, _CURRENT)
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^File$")).click()
+    page.locator(".lm-Menu-item", has_text=re.compile(r"^Open from Path")).first.click()
+    field_ = page.locator(".jp-Dialog input")
+    field_.fill(relpath)
+    field_.press("Enter")
+    page.wait_for_function(
+        """(path) => {
+             const tab = document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current');
+             return tab !== null && (tab.title || '').includes(path);
+           }""",
+        arg=relpath, timeout=60_000,
+    )
+    _wait_kernel_ready(page, _CURRENT)
     return _CURRENT
 
 
@@ -447,7 +469,8 @@ _PROBE = """([panel, selector]) => {
   const han = /[\\u4e00-\\u9fff]/;
   const own = e => Array.from(e.childNodes).filter(n => n.nodeType === 3)
                          .map(n => n.textContent).join('');
-  const hit = Array.from(document.querySelectorAll(panel + ' ' + selector))
+  const scoped = selector.split(',').map(part => panel + ' ' + part.trim()).join(', ');
+  const hit = Array.from(document.querySelectorAll(scoped))
                    .find(e => han.test(own(e)));
   if (!hit) return null;
   hit.setAttribute('data-cjk-probe', '1');
@@ -675,9 +698,9 @@ def test_make_notebook_opens_the_course_map_and_runs_widgets(notebook7: Server, 
     page = nb7_tab.page
     assert notebook7.api("/api/kernelspecs")["default"] == "casekit"
     landing = notebook7.landing()
-    assert f"/notebooks/{COURSE_MAP}" in landing, landing
+    assert f"/tree/{COURSE_MAP}" in landing, landing
     page.goto(landing)
-    _wait_kernel_ready(page, _NB7)
+    page.wait_for_url(re.compile(rf"/notebooks/{re.escape(COURSE_MAP)}"), timeout=60_000)
     page.goto(notebook7.url(f"/notebooks/notebooks/{NOTEBOOKS[2]}.ipynb"))
     _wait_kernel_ready(page, _NB7)
     _run_all(page, _NB7)
