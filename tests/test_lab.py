@@ -369,7 +369,8 @@ def _open_in_lab(tab: Tab, relpath: str) -> str:
     field_.press("Enter")
     page.wait_for_function(
         """(path) => {
-             const tab = document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current');
+             const tab = document.querySelector(
+               '#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current');
              return tab !== null && (tab.title || '').includes(path);
            }""",
         arg=relpath, timeout=60_000,
@@ -388,7 +389,8 @@ def _run_all(page, panel: str) -> None:
                panel + ' .jp-CodeCell .jp-InputPrompt')).map(p => p.textContent.trim());
              const status = document.querySelector(panel + ' .jp-Notebook-ExecutionIndicator');
              const busy = prompts.some(p => p.includes('*'));
-             const errored = document.querySelector(panel + ' [data-mime-type="application/vnd.jupyter.error"], '
+             const errored = document.querySelector(
+               panel + ' [data-mime-type="application/vnd.jupyter.error"], '
                + panel + ' [data-mime-type="application/vnd.jupyter.stderr"]') !== null;
              const done = prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p));
              return !busy && (done || errored) && status && status.dataset.status === 'idle';
@@ -418,10 +420,8 @@ def _assert_no_errors(page, panel: str, name: str) -> None:
 
 def _vega_outputs(path: Path) -> int:
     nb = nbformat.read(path, as_version=4)
-    return sum(
-        1 for cell in nb.cells if cell.cell_type == "code"
-        for out in cell.get("outputs", []) if any(VEGA_MIME.fullmatch(m) for m in out.get("data", {}))
-    )
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    return sum(1 for o in outputs if any(VEGA_MIME.fullmatch(m) for m in o.get("data", {})))
 
 
 def _first_vega_spec(path: Path) -> dict:
@@ -448,8 +448,8 @@ def _assert_charts_drawn(page, panel: str, expected: int, name: str) -> None:
     )
     state = page.evaluate(
         """(panel) => ({
-             charts: Array.from(document.querySelectorAll(panel + ' .jp-RenderedVegaLite, '
-                                                          + panel + ' .jp-RenderedVega')).map(c => ({
+             charts: Array.from(document.querySelectorAll(
+               panel + ' .jp-RenderedVegaLite, ' + panel + ' .jp-RenderedVega')).map(c => ({
                svg: c.querySelectorAll('svg').length, canvas: c.querySelectorAll('canvas').length,
                marks: c.querySelectorAll('svg .role-mark > *').length})),
              text: document.querySelector(panel).textContent,
