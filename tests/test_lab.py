@@ -646,20 +646,26 @@ def _cell(page, panel: str, index: int):
     return page.locator(f"{panel} .jp-Cell").nth(index)
 
 
-def _answer_and_check(page, panel: str, answer_cell: int, code: str):
-    """Type ``code`` into the answer cell, run it and the self-check below; return the check."""
-    editor = _cell(page, panel, answer_cell).locator(".cm-content")
+def _type_into(page, panel: str, index: int, code: str) -> None:
+    """Replace the source of cell ``index`` with ``code`` and run it (Shift+Enter)."""
+    editor = _cell(page, panel, index).locator(".cm-content")
     editor.scroll_into_view_if_needed()
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.type(code)
-    page.keyboard.press("Shift+Enter")  # runs the answer, selects the self-check
+    page.keyboard.press("Shift+Enter")  # runs it and selects the cell below
+
+
+def _answer_and_check(page, panel: str, answer_cell: int, code: str, mark: str):
+    """Type ``code`` into the answer cell, run it and the self-check below it, and wait for
+    ``mark`` in the self-check's output; return the self-check cell."""
+    _type_into(page, panel, answer_cell, code)
     page.keyboard.press("Shift+Enter")  # runs the self-check
     check = _cell(page, panel, answer_cell + 1)
     page.wait_for_function(
-        "(el) => /\\[\\d+\\]/.test(el.querySelector('.jp-InputPrompt').textContent) && "
-        "el.querySelector('.jp-OutputArea-output') !== null",
-        arg=check.element_handle(), timeout=60_000,
+        "([el, mark]) => { const out = el.querySelector('.jp-OutputArea-output');"
+        "  return out !== null && out.textContent.trim().startsWith(mark); }",
+        arg=[check.element_handle(), mark], timeout=60_000,
     )
     return check
 
@@ -678,13 +684,13 @@ def test_student_exercise_copy_runs_and_self_checks_in_lab(lab_tab: Tab, workdir
     _assert_no_errors(page, panel, relpath)
     unanswered = _cell(page, panel, first_check).locator(".jp-OutputArea-output").inner_text()
     assert unanswered.startswith("…") and "尚未作答" in unanswered, unanswered
-    # out of range (a share above 1) -> ✗ with the hint; a plausible share -> ✓
-    check = _answer_and_check(page, panel, first_check - 1, f"{variable} = 1.5")
-    page.wait_for_function("(el) => el.textContent.includes('✗')", arg=check.element_handle(),
-                           timeout=30_000)
-    check = _answer_and_check(page, panel, first_check - 1, f"{variable} = 0.5")
-    page.wait_for_function("(el) => el.textContent.includes('✓')", arg=check.element_handle(),
-                           timeout=30_000)
+    # a broken answer shows as an error (so the error check of this file can fail) ...
+    _type_into(page, panel, first_check - 1, f"{variable} = no_such_name")
+    page.wait_for_function(f"(panel) => ({_ERRORS})(panel).some(t => t.includes('NameError'))",
+                           arg=panel, timeout=30_000)
+    # ... out of range (a share above 1) -> ✗ with the hint; a plausible share -> ✓
+    _answer_and_check(page, panel, first_check - 1, f"{variable} = 1.5", "✗")
+    check = _answer_and_check(page, panel, first_check - 1, f"{variable} = 0.5", "✓")
     output = check.locator(".jp-OutputArea-output").inner_text()
     assert output.startswith("✓"), output
     check.screenshot(path=str(ARTIFACTS / f"{EXERCISE}-self-check-ok.png"))
