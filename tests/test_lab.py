@@ -187,8 +187,11 @@ class Server:
 
 def _start(target: str, tmp: Path, workdir: Path) -> Server:
     env_assignments, argv = _make_recipe(target)
-    jupyter = ROOT / argv[0]
-    assert jupyter.name == "jupyter" and jupyter.exists(), f"`make {target}` runs {argv[0]}"
+    assert Path(argv[0]).name == "jupyter", f"`make {target}` runs {argv[0]}, not jupyter"
+    # the recipe's .venv/bin/jupyter, or this environment's one when the tests run elsewhere
+    # (e.g. the conda route of environment.yml): the versions under test are this env's
+    jupyter = Path(sys.executable).parent / "jupyter"
+    assert jupyter.exists(), f"no jupyter beside {sys.executable}"
     env = {**os.environ, **env_assignments}
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
                  "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR"):
