@@ -1,7 +1,8 @@
 # casekit — two commands on a fresh machine (python3 with venv, and make):
 #   make course   create .venv, install, build and run the course, say where the results are
 #   make test     the whole test suite (what CI runs)
-# Also: make lab (JupyterLab with the course kernel), make bench, make clean, and
+# Also: make lab (JupyterLab on the course map, course kernel, project config in jupyter/),
+#   make notebook (the same in Notebook 7), make bench, make clean, and
 #   make bench-scale   100M-row UserBehavior log: first load, then funnel + AIPL + RFM on DuckDB
 #                      vs pandas (~10 min, 4 GB of data in .casekit-cache/bench-scale; writes
 #                      benchmarks/results/scale.json; not part of make bench)
@@ -14,7 +15,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.casekit-installed
 JOBS   ?=
 
-.PHONY: course test lab bench bench-scale mutation lint clean venv
+.PHONY: course test lab notebook bench bench-scale mutation lint clean venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +40,16 @@ course: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadscope
 
+# jupyter/ adds the project's Jupyter config (course kernel by default, no news or update
+# checks, read-only extension manager) on top of the user's own; tests/test_lab.py runs this
+# very recipe (read with `make -n`) in a browser.
+LAB_ENV := JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=.
+	$(LAB_ENV) $(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_course_map.ipynb
+
+notebook: $(STAMP)
+	$(LAB_ENV) $(BIN)/jupyter notebook --ServerApp.root_dir=. notebooks/00_course_map.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
