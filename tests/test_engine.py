@@ -82,6 +82,29 @@ def test_stage_counts_agree_on_both_paths(raw_csv, source, by, unit):
     assert expected[["pv", "buy"]].to_numpy().sum() > 0
 
 
+@pytest.mark.parametrize("by", BY, ids=str)
+def test_open_view_and_path_shares_agree_on_both_paths(raw_csv, source, by):
+    clean = raw_csv[2]
+    pdt.assert_frame_equal(
+        funnel.stage_counts(source, by=by, view="open"),
+        funnel.stage_counts(clean, by=by, view="open"),
+    )
+    pdt.assert_frame_equal(funnel.path_shares(source, by=by), funnel.path_shares(clean, by=by))
+
+
+@pytest.mark.parametrize("by", [None, "day", "category_id", ["category_id", "day"]], ids=str)
+@pytest.mark.parametrize("window", [0, 2])
+def test_attribution_window_agrees_on_both_paths(raw_csv, source, by, window):
+    clean = raw_csv[2]
+    expected = funnel.path_shares(clean, by=by, window=window)
+    pdt.assert_frame_equal(funnel.path_shares(source, by=by, window=window), expected)
+    pdt.assert_frame_equal(
+        funnel.conversion_views(source, by=by, window=window),
+        funnel.conversion_views(clean, by=by, window=window),
+    )
+    assert expected["buyers"].sum() > 0
+
+
 def test_paths_and_raw_parquet_give_the_same_results(raw_csv, source, tmp_path):
     path, _, clean, _ = raw_csv
     pdt.assert_frame_equal(funnel.stage_counts(str(path)), funnel.stage_counts(clean))
@@ -314,7 +337,7 @@ def test_environment_leaves_no_duckdb_temp_files(raw_csv):
 def test_missing_times_are_an_error_not_a_day_in_1677():
     log = generators.event_log(50, seed=1)
     log.loc[3, "timestamp"] = pd.NaT
-    with pytest.raises(SchemaViolationError, match="'timestamp'.*missing"):
+    with pytest.raises(SchemaViolationError, match=r"'timestamp'.*missing"):
         funnel.stage_counts(log, by="day")
 
 
