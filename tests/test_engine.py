@@ -157,11 +157,29 @@ def test_overview_is_the_three_analyses_in_one_pass(raw_csv, source):
     pdt.assert_frame_equal(ov.funnel, funnel.stage_counts(clean))
     pdt.assert_frame_equal(ov.aipl, audience.aipl_states(clean, ov.as_of))
     pdt.assert_frame_equal(ov.rfm, audience.rfm_scores(clean, ov.as_of, amount_col=None))
+    # the other two funnel views of the whole log come with it
+    pdt.assert_frame_equal(ov.open_funnel, funnel.stage_counts(clean, view="open"))
+    pdt.assert_frame_equal(ov.paths, funnel.path_shares(clean))
     small = audience.overview(clean, "2017-11-30", lookback_days=2, bins=3)
     pdt.assert_frame_equal(small.aipl, audience.aipl_states(clean, "2017-11-30", lookback_days=2))
     pdt.assert_frame_equal(
         small.rfm, audience.rfm_scores(clean, "2017-11-30", amount_col=None, bins=3)
     )
+
+
+def test_overview_scans_the_log_once_with_all_views(source, monkeypatch):
+    queries: list[str] = []
+    original = engine.Relation.query
+
+    def counting(self, sql):
+        queries.append(sql)
+        return original(self, sql)
+
+    monkeypatch.setattr(engine.Relation, "query", counting)
+    ov = audience.overview(source)
+    # one query over the log (the per-user GROUP BY); first/last day from Parquet statistics
+    assert len(queries) == 1 and "GROUP BY user_id" in queries[0]
+    assert ov.paths["buyers"].iloc[0] == ov.open_funnel["buy"].iloc[0] > 0
 
 
 def test_dataframe_path_keeps_any_user_id_and_key_type():

@@ -194,6 +194,8 @@ def test_overview(events, logs):
     got, expected = audience.overview(events), audience.overview(logs[1])
     assert got.as_of == expected.as_of == pd.Timestamp("2017-12-03")
     pdt.assert_frame_equal(got.funnel, expected.funnel)
+    pdt.assert_frame_equal(got.open_funnel, expected.open_funnel)
+    pdt.assert_frame_equal(got.paths, expected.paths)
     pdt.assert_frame_equal(got.aipl, expected.aipl)
     pdt.assert_frame_equal(got.rfm, expected.rfm)
 

@@ -1119,6 +1119,8 @@ class Overview:
     aipl: pd.DataFrame  # = aipl_states(events, as_of, lookback_days=…, loyal_buy_days=…)
     rfm: pd.DataFrame  # = rfm_scores(events, as_of, amount_col=None, bins=…, split=…)
     as_of: pd.Timestamp
+    open_funnel: pd.DataFrame  # = funnel.stage_counts(events, view="open")
+    paths: pd.DataFrame  # = funnel.path_shares(events)
 
 
 def overview(
@@ -1136,8 +1138,18 @@ def overview(
     :func:`rfm_scores` (with ``amount_col=None``) one by one, and built from the same SQL
     pieces, but all per-user aggregates come from a single pass over the log — what
     matters on a 100-million-row file. ``as_of`` defaults to the day of the last event.
+    The other two funnel views of the whole log come from the same per-user flags, with no
+    further scan: ``open_funnel`` (= ``stage_counts(events, view="open")``) and ``paths``
+    (= ``funnel.path_shares(events)``).
     """
-    from casekit.funnel import _FLAG_SQL, _STAGE_SQL, _stage_frame
+    from casekit.funnel import (
+        _FLAG_SQL,
+        _OPEN_SQL,
+        _PATH_SQL,
+        _STAGE_SQL,
+        _path_frame,
+        _stage_frame,
+    )
 
     day = None if as_of is None else _to_date(as_of, "as_of", zh="截至日期")
     if not engine.is_source(events):
@@ -1196,6 +1208,18 @@ def overview(
         try:
             con.register("per_user", per_user)
             stages = con.sql(f"SELECT {engine.select_sql(_STAGE_SQL)} FROM per_user").df()
+            opened = con.sql(f"SELECT {engine.select_sql(_OPEN_SQL)} FROM per_user").df()
+            paths = con.sql(
+                f"SELECT {engine.select_sql(_PATH_SQL)} FROM "
+                "(SELECT *, f_cart AS w_cart, f_fav AS w_fav FROM per_user) AS flags"
+            ).df()
         finally:
             con.close()
-        return Overview(funnel=_stage_frame(stages, [], rel), aipl=aipl, rfm=rfm, as_of=day)
+        return Overview(
+            funnel=_stage_frame(stages, [], rel),
+            aipl=aipl,
+            rfm=rfm,
+            as_of=day,
+            open_funnel=_stage_frame(opened, [], rel),
+            paths=_path_frame(paths, [], rel),
+        )

@@ -775,8 +775,12 @@ def path_shares(
     days = _window_days(window, names)
     columns = _check_by_columns(events, names)
     with engine.relation(events, keys=columns) as rel:
-        result = rel.query(path_shares_sql(names, days))
-        out = _stage_frame(result, names, rel, counts=("buyers", *PATHS))
+        return _path_frame(rel.query(path_shares_sql(names, days)), names, rel)
+
+
+def _path_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relation) -> pd.DataFrame:
+    """The engine's path counts → the documented frame (keys decoded, shares added)."""
+    out = _stage_frame(result, names, rel, counts=("buyers", *PATHS))
     buyers = out["buyers"].to_numpy().astype("float64")
     for path in PATHS:
         share = np.full(len(out), np.nan)
