@@ -1,4 +1,4 @@
-"""Scale benchmark: a 100M-row UserBehavior log — first load, then funnel + AIPL + RFM.
+"""Scale benchmark: a 100M-row UserBehavior log — first load, then funnel views + AIPL + RFM.
 
 Run:  .venv/bin/python benchmarks/bench_scale.py [--rows 100000000] [--repeat 3]
           [--data-dir .casekit-cache/bench-scale] [--seed 0] [--skip-pandas] [--json PATH]
@@ -10,13 +10,17 @@ a. generate a simulated raw UserBehavior.csv (``generators.user_behavior_csv``);
    when the data dir already holds one of the same rows and seed (its sidecar
    ``<csv>.summary.json`` keeps the summary and the time it took);
 b. first load: ``open_events(csv, rebuild=True)`` — CSV → cleaned Parquet cache;
-c. DuckDB, one scan: ``audience.overview(cache)``; wall time from just before the call, and
+c. DuckDB, one scan: ``audience.overview(cache)`` — the closed funnel, the open stage counts,
+   the path shares, AIPL and RFM; wall time from just before the call, and
    separately the interpreter start + ``import casekit.audience`` (``import duckdb`` happens
    inside the call and counts there);
 d. DuckDB, three calls: ``stage_counts`` + ``aipl_states`` + ``rfm_scores(amount_col=None)``;
+d2. DuckDB, the attribution window (a second scan, per user and day): ``path_shares(cache,
+   window=3)`` and ``path_shares(cache, by="day", window=3)``;
 e. pandas: ``pd.read_parquet(cache)``, then the straightforward group-bys of
    ``benchmarks/pandas_baseline.py`` (read and compute also reported apart);
-f. check: (c) and (e) in one process, ``assert_frame_equal`` on all three results;
+f. check: (c) and (e) in one process, ``assert_frame_equal`` on all five results, and
+   ``path_shares(window=3)`` against the pandas version;
 
 plus a profile of (c) (not timed in the table): what the import, the SQL scan and the
 pandas finishing cost, and the resident memory after each part.
@@ -106,6 +110,11 @@ def _overview(p: dict[str, Any]) -> dict[str, Any]:
         "results": {
             "as_of": str(ov.as_of.date()),
             "funnel_users": {k: int(v) for k, v in ov.funnel.iloc[0].items()},
+            "open_users": {k: int(v) for k, v in ov.open_funnel.iloc[0].items()},
+            "path_buyers": {
+                k: int(ov.paths[k].iloc[0])
+                for k in ("buyers", "direct", "via_cart", "via_fav", "via_both")
+            },
             "aipl_users": {str(k): int(v) for k, v in state_counts.items()},
             "rfm_customers": len(ov.rfm),
             "users": len(ov.aipl),
@@ -130,6 +139,22 @@ def _three(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _window(p: dict[str, Any]) -> dict[str, Any]:
+    from casekit import funnel
+
+    t0 = time.monotonic()
+    whole = funnel.path_shares(p["cache"], window=3)
+    ta = time.monotonic()
+    funnel.path_shares(p["cache"], by="day", window=3)
+    t1 = time.monotonic()
+    return {
+        "t0": t0,
+        "t1": t1,
+        "parts_s": {"whole_log": ta - t0, "by_day": t1 - ta},
+        "direct_share_window_3": float(whole["direct_share"].iloc[0]),
+    }
+
+
 def _pandas(p: dict[str, Any]) -> dict[str, Any]:
     import pandas as pd
     import pandas_baseline as base
@@ -139,6 +164,8 @@ def _pandas(p: dict[str, Any]) -> dict[str, Any]:
     t_read = time.monotonic()
     read_peak = _status_mib("VmHWM")
     base.funnel_users(df)
+    base.funnel_open(df)
+    base.path_shares(df)
     ta = time.monotonic()
     base.aipl_states(df)
     tb = time.monotonic()
@@ -159,6 +186,7 @@ def _check(p: dict[str, Any]) -> dict[str, Any]:
     import pandas_baseline as base
 
     from casekit.audience import overview
+    from casekit.funnel import path_shares
 
     t0 = time.monotonic()
     ov = overview(p["cache"])
@@ -166,7 +194,14 @@ def _check(p: dict[str, Any]) -> dict[str, Any]:
     pdt.assert_frame_equal(ov.funnel, base.funnel_users(df))
     pdt.assert_frame_equal(ov.aipl, base.aipl_states(df))
     pdt.assert_frame_equal(ov.rfm, base.rfm_scores(df))
-    print("agree: overview(cache) == pandas baseline (funnel, AIPL, RFM)", flush=True)
+    pdt.assert_frame_equal(ov.open_funnel, base.funnel_open(df))
+    pdt.assert_frame_equal(ov.paths, base.path_shares(df))
+    pdt.assert_frame_equal(path_shares(p["cache"], window=3), base.path_shares(df, 3))
+    print(
+        "agree: overview(cache) == pandas baseline (closed and open funnel, paths, AIPL, RFM); "
+        "path_shares(window=3) too",
+        flush=True,
+    )
     return {"agree": True, "t0": t0, "t1": time.monotonic()}
 
 
@@ -225,6 +260,7 @@ CHILD_STEPS = {
     "load": _load,
     "overview": _overview,
     "three": _three,
+    "window": _window,
     "pandas": _pandas,
     "check": _check,
     "profile": _profile,
@@ -390,6 +426,7 @@ def main() -> None:
 
     ov_runs = _repeat("overview", params, args.repeat)
     three_runs = _repeat("three", params, args.repeat)
+    window_runs = _repeat("window", params, args.repeat)
     pd_runs = [] if args.skip_pandas else _repeat("pandas", params, args.repeat)
     check = None if args.skip_pandas else _spawn("check", params)
     print("  profile of overview() …", file=sys.stderr, flush=True)
@@ -407,7 +444,8 @@ def main() -> None:
     pandas_s = best(pd_runs, "t0", "t1") if pd_runs else None
     pandas_proc = best(pd_runs, "spawned", "ended") if pd_runs else None
     gen = "generate raw CSV" + (" (recorded)" if reused else "")
-    ov, three = "funnel+AIPL+RFM: overview() one scan", "funnel+AIPL+RFM: three calls"
+    ov = "3 funnel views+AIPL+RFM: overview() one scan"
+    three = "funnel+AIPL+RFM: three calls"
     whole = "  same, whole process (start→exit)"
     steps = [
         _step("generate_csv", gen, "numpy+arrow", summary["rows"], [summary["wall_s"]],
@@ -422,12 +460,14 @@ def main() -> None:
               peak(ov_runs), pandas_proc),
         _step("three_calls", three, "duckdb", kept, walls(three_runs, "t0", "t1"),
               peak(three_runs), pandas_s),
+        _step("window_views", "path shares, 3-day window: whole log + by day", "duckdb", kept,
+              walls(window_runs, "t0", "t1"), peak(window_runs), None),
     ]  # fmt: skip
     if pd_runs and check is not None:
         steps += [
             _step("pandas_read", "pandas: read_parquet", "pandas", kept,
                   walls(pd_runs, "t0", "t_read"), peak(pd_runs, "read_peak_mib"), None),
-            _step("pandas_compute", "pandas: funnel+AIPL+RFM group-bys", "pandas", kept,
+            _step("pandas_compute", "pandas: 3 funnel views+AIPL+RFM group-bys", "pandas", kept,
                   walls(pd_runs, "t_read", "t1"), peak(pd_runs), None),
             _step("pandas_total", "pandas: read + compute", "pandas", kept,
                   walls(pd_runs, "t0", "t1"), peak(pd_runs), pandas_s),
@@ -451,7 +491,7 @@ def main() -> None:
         "for the whole-process rows) / this time."
     )
     if check is not None:
-        print("check: agree (funnel, AIPL and RFM frames equal, assert_frame_equal)")
+        print("check: agree (funnel views, AIPL and RFM frames equal, assert_frame_equal)")
     print(
         f"overview() profile: import casekit.audience {profile['import_casekit_audience_s']:.2f}"
         f" s, import duckdb {profile['import_duckdb_s']:.2f} s, call "
@@ -487,6 +527,7 @@ def main() -> None:
             "overview_profile": {k: v for k, v in profile.items() if k not in ("spawned", "ended")},
             "parts_s": {
                 "three_calls": min(three_runs, key=lambda r: r["t1"] - r["t0"])["parts_s"],
+                "window_views": min(window_runs, key=lambda r: r["t1"] - r["t0"])["parts_s"],
                 "pandas": (
                     min(pd_runs, key=lambda r: r["t1"] - r["t0"])["parts_s"] if pd_runs else None
                 ),

@@ -5,8 +5,9 @@ group-bys over the whole frame in memory. The frame has the columns of the casek
 ``user_id, item_id, category_id`` (int64), ``b`` (int8: 0 pv, 1 cart, 2 fav, 3 buy) and
 ``ts`` (int64 Unix seconds). A Beijing calendar day is ``floor((ts + 8 h) / 1 day)``.
 
-The results have exactly the columns and dtypes of casekit's ``stage_counts(by=None)``,
-``aipl_states`` and ``rfm_scores(amount_col=None)``, so the tests use this module as an
+The results have exactly the columns and dtypes of casekit's ``stage_counts(by=None)``
+(closed and open view), ``path_shares(window=None or N)``, ``aipl_states`` and
+``rfm_scores(amount_col=None)``, so the tests use this module as an
 independent oracle for the SQL implementation and ``bench_scale.py`` as the baseline.
 Only the label tables (state and segment names) come from casekit.
 """
@@ -55,6 +56,55 @@ def funnel_users(df: pd.DataFrame) -> pd.DataFrame:
     buy = cart_or_fav & has[BUY]
     stages = {"pv": pv, "cart": cart, "fav": fav, "cart_or_fav": cart_or_fav, "buy": buy}
     return pd.DataFrame({name: [int(flag.sum())] for name, flag in stages.items()}, dtype="int64")
+
+
+def funnel_open(df: pd.DataFrame) -> pd.DataFrame:
+    """Open stage counts: users who did each step, one row (``stage_counts(view="open")``)."""
+    has = _has(df) > 0
+    stages = {
+        "pv": has[PV],
+        "cart": has[CART],
+        "fav": has[FAV],
+        "cart_or_fav": has[CART] | has[FAV],
+        "buy": has[BUY],
+    }
+    return pd.DataFrame({name: [int(flag.sum())] for name, flag in stages.items()}, dtype="int64")
+
+
+def path_shares(df: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
+    """Buyers by path over the whole log, one row (``funnel.path_shares(events, window=…)``).
+
+    ``window=None``: a cart / fav anywhere in the log counts; ``window=N``: only on the day
+    of one of the user's buys or up to N days before it (Beijing days).
+    """
+    has = _has(df) > 0
+    buyer = has[BUY]
+    if window is None:
+        w_cart, w_fav = has[CART], has[FAV]
+    else:
+        days = df.assign(d=beijing_day(df["ts"]))
+        per_day = days.groupby(["user_id", "d", "b"]).size().unstack(fill_value=0) > 0
+        per_day = per_day.reindex(columns=[PV, CART, FAV, BUY], fill_value=False).reset_index()
+        buys = per_day.loc[per_day[BUY], ["user_id", "d"]]
+        acts = per_day.loc[per_day[CART] | per_day[FAV], ["user_id", "d", CART, FAV]]
+        pairs = buys.merge(acts, on="user_id", suffixes=("", "_act"))
+        near = pairs[(pairs["d_act"] >= pairs["d"] - window) & (pairs["d_act"] <= pairs["d"])]
+        hit = near.groupby("user_id")[[CART, FAV]].any().reindex(has.index, fill_value=False)
+        w_cart, w_fav = hit[CART], hit[FAV]
+    paths = {
+        "direct": buyer & ~w_cart & ~w_fav,
+        "via_cart": buyer & w_cart & ~w_fav,
+        "via_fav": buyer & ~w_cart & w_fav,
+        "via_both": buyer & w_cart & w_fav,
+    }
+    buyers = int(buyer.sum())
+    out = pd.DataFrame({"buyers": [buyers]}, dtype="int64")
+    for name, flag in paths.items():
+        out[name] = np.int64(flag.sum())
+    for name in paths:
+        out[f"{name}_share"] = out[name] / buyers if buyers else np.nan
+    out["attributed_buy"] = np.int64((buyer & has[PV] & (w_cart | w_fav)).sum())
+    return out
 
 
 def aipl_states(

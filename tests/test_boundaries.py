@@ -28,8 +28,18 @@ def _is_module(name: str) -> bool:
         return False
 
 
+def _shared_privately(owner: str, module: str) -> bool:
+    """A private module (``pkg._common``) holds helpers for the modules of its own package."""
+    package, _, last = owner.rpartition(".")
+    return last.startswith("_") and (module == package or module.startswith(package + "."))
+
+
 def private_uses(source: str, module: str) -> list[str]:
-    """``module.name`` of every private name of another casekit module used in ``source``."""
+    """``module.name`` of every private name of another casekit module used in ``source``.
+
+    Names from a private module of the importer's own package (``casekit.data.generators.
+    _common``) are the package's internals, shared on purpose, and are not reported.
+    """
     tree = ast.parse(source)
     aliases: dict[str, str] = {}  # local name -> casekit module it is bound to
     found = []
@@ -39,7 +49,8 @@ def private_uses(source: str, module: str) -> list[str]:
                 full = f"{node.module}.{alias.name}"
                 if _is_module(full):
                     aliases[alias.asname or alias.name] = full
-                elif alias.name.startswith("_") and node.module != module:
+                elif (alias.name.startswith("_") and node.module != module
+                      and not _shared_privately(node.module, module)):
                     found.append(full)
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -53,6 +64,7 @@ def private_uses(source: str, module: str) -> list[str]:
             and node.attr.startswith("_")
             and not node.attr.startswith("__")
             and aliases[node.value.id] != module
+            and not _shared_privately(aliases[node.value.id], module)
         ):
             found.append(f"{aliases[node.value.id]}.{node.attr}")
     return sorted(set(found))
@@ -76,3 +88,8 @@ def test_the_check_sees_both_forms_of_reaching_in() -> None:
         "casekit.funnel._FLAG_SQL",
     ]
     assert private_uses("from casekit.data import _catalog\n", "casekit.data.generators") == []
+    shared = "from casekit.data.generators._common import _seed\n"
+    assert private_uses(shared, "casekit.data.generators.events") == []
+    assert private_uses(shared, "casekit.audience.rfm") == [
+        "casekit.data.generators._common._seed"
+    ]

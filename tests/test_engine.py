@@ -82,6 +82,29 @@ def test_stage_counts_agree_on_both_paths(raw_csv, source, by, unit):
     assert expected[["pv", "buy"]].to_numpy().sum() > 0
 
 
+@pytest.mark.parametrize("by", BY, ids=str)
+def test_open_view_and_path_shares_agree_on_both_paths(raw_csv, source, by):
+    clean = raw_csv[2]
+    pdt.assert_frame_equal(
+        funnel.stage_counts(source, by=by, view="open"),
+        funnel.stage_counts(clean, by=by, view="open"),
+    )
+    pdt.assert_frame_equal(funnel.path_shares(source, by=by), funnel.path_shares(clean, by=by))
+
+
+@pytest.mark.parametrize("by", [None, "day", "category_id", ["category_id", "day"]], ids=str)
+@pytest.mark.parametrize("window", [0, 2])
+def test_attribution_window_agrees_on_both_paths(raw_csv, source, by, window):
+    clean = raw_csv[2]
+    expected = funnel.path_shares(clean, by=by, window=window)
+    pdt.assert_frame_equal(funnel.path_shares(source, by=by, window=window), expected)
+    pdt.assert_frame_equal(
+        funnel.conversion_views(source, by=by, window=window),
+        funnel.conversion_views(clean, by=by, window=window),
+    )
+    assert expected["buyers"].sum() > 0
+
+
 def test_paths_and_raw_parquet_give_the_same_results(raw_csv, source, tmp_path):
     path, _, clean, _ = raw_csv
     pdt.assert_frame_equal(funnel.stage_counts(str(path)), funnel.stage_counts(clean))
@@ -134,11 +157,29 @@ def test_overview_is_the_three_analyses_in_one_pass(raw_csv, source):
     pdt.assert_frame_equal(ov.funnel, funnel.stage_counts(clean))
     pdt.assert_frame_equal(ov.aipl, audience.aipl_states(clean, ov.as_of))
     pdt.assert_frame_equal(ov.rfm, audience.rfm_scores(clean, ov.as_of, amount_col=None))
+    # the other two funnel views of the whole log come with it
+    pdt.assert_frame_equal(ov.open_funnel, funnel.stage_counts(clean, view="open"))
+    pdt.assert_frame_equal(ov.paths, funnel.path_shares(clean))
     small = audience.overview(clean, "2017-11-30", lookback_days=2, bins=3)
     pdt.assert_frame_equal(small.aipl, audience.aipl_states(clean, "2017-11-30", lookback_days=2))
     pdt.assert_frame_equal(
         small.rfm, audience.rfm_scores(clean, "2017-11-30", amount_col=None, bins=3)
     )
+
+
+def test_overview_scans_the_log_once_with_all_views(source, monkeypatch):
+    queries: list[str] = []
+    original = engine.Relation.query
+
+    def counting(self, sql):
+        queries.append(sql)
+        return original(self, sql)
+
+    monkeypatch.setattr(engine.Relation, "query", counting)
+    ov = audience.overview(source)
+    # one query over the log (the per-user GROUP BY); first/last day from Parquet statistics
+    assert len(queries) == 1 and "GROUP BY user_id" in queries[0]
+    assert ov.paths["buyers"].iloc[0] == ov.open_funnel["buy"].iloc[0] > 0
 
 
 def test_dataframe_path_keeps_any_user_id_and_key_type():
@@ -314,7 +355,7 @@ def test_environment_leaves_no_duckdb_temp_files(raw_csv):
 def test_missing_times_are_an_error_not_a_day_in_1677():
     log = generators.event_log(50, seed=1)
     log.loc[3, "timestamp"] = pd.NaT
-    with pytest.raises(SchemaViolationError, match="'timestamp'.*missing"):
+    with pytest.raises(SchemaViolationError, match=r"'timestamp'.*missing"):
         funnel.stage_counts(log, by="day")
 
 

@@ -450,6 +450,80 @@ def test_user_funnel_never_grows_and_matches_reference(rows):
     assert ((defined >= 0) & (defined <= 1)).all().all()
 
 
+def _reference_paths(log: pd.DataFrame, window: int | None) -> dict[str, int]:
+    """Plain-Python path split of the whole log's buyers (Beijing days), for comparison."""
+    day = ((log["timestamp"] + 8 * 3600) // 86400).tolist()
+    done: dict[object, dict[str, set[int]]] = {}
+    for user, behavior, d in zip(log["user_id"], log["behavior_type"], day, strict=True):
+        done.setdefault(user, {}).setdefault(behavior, set()).add(d)
+    out = dict.fromkeys(("buyers", *funnel.PATHS, "attributed_buy"), 0)
+    for acts in done.values():
+        if "buy" not in acts:
+            continue
+
+        def near(kind: str, acts=acts) -> bool:
+            if window is None:
+                return kind in acts
+            return any(b - window <= d <= b for b in acts["buy"] for d in acts.get(kind, ()))
+
+        cart, fav = near("cart"), near("fav")
+        out["buyers"] += 1
+        path = {(0, 0): "direct", (1, 0): "via_cart", (0, 1): "via_fav", (1, 1): "via_both"}
+        out[path[(int(cart), int(fav))]] += 1
+        out["attributed_buy"] += ("pv" in acts) and (cart or fav)
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(event_rows, st.sampled_from([None, 0, 1, 2]))
+def test_three_views_match_reference(rows, window):
+    log = _rows_to_log(rows)
+    opened = funnel.stage_counts(log, view="open").iloc[0]
+    closed = funnel.stage_counts(log).iloc[0]
+    behaviors = log.groupby("behavior_type", observed=True)["user_id"].nunique()
+    for stage in ("pv", "cart", "fav", "buy"):
+        assert opened[stage] == behaviors.get(stage, 0)
+    # the closed funnel is inside the open counts, stage by stage
+    assert (closed <= opened).all()
+    paths = funnel.path_shares(log, window=window)
+    got = paths[["buyers", *funnel.PATHS, "attributed_buy"]].iloc[0].to_dict()
+    if opened["buy"] == 0:
+        assert got["buyers"] == 0 and paths[["direct_share"]].isna().all().all()
+    assert got == _reference_paths(log, window)
+    assert got["buyers"] == sum(got[p] for p in funnel.PATHS)
+    if window is None:
+        assert got["attributed_buy"] == closed["buy"]
+
+
+def test_conversion_views_worked_example():
+    out = funnel.conversion_views(_log(), window=0)
+    # 4 pv users (1, 2, 3, 5). open: buyers who viewed = 1, 2, 5 → 3 (user 4 has no pv);
+    # closed: 1, 5 → 2; attributed, same day: 1 and 5 carted on 11-25, the day they bought
+    # (user 5's pv on 11-24 counts as its pv in the whole log) → 2
+    assert out["view"].tolist() == ["open", "closed", "attributed"]
+    assert out["buyers"].tolist() == [3, 2, 2]
+    assert out["pv_users"].tolist() == [4, 4, 4]
+    np.testing.assert_allclose(out["conversion_rate"], [0.75, 0.5, 0.5])
+    assert funnel.conversion_views(_log())["view"].tolist() == ["open", "closed"]
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda log: funnel.stage_counts(log, view="paths"), "closed, open"),
+        (lambda log: funnel.stage_counts(log, unit="event", view="open"), "unit='event'"),
+        (lambda log: funnel.path_shares(log, window=-1), "window"),
+        (lambda log: funnel.path_shares(log, window=1.5), "window"),
+        (lambda log: funnel.path_shares(log, window=400), "0 to 366"),
+        (lambda log: funnel.path_shares(log, by="hour", window=1), "whole days"),
+        (lambda log: funnel.conversion_views(log, by="shop_id"), "'by'"),
+    ],
+)
+def test_views_bad_parameters(call, pattern):
+    with pytest.raises(BadParameterError, match=pattern):
+        call(_log())
+
+
 def test_funnel_on_generated_log():
     # a seeded log of 300 users over 3 days with realistic action shares
     rng = np.random.default_rng(20171125)

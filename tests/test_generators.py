@@ -135,7 +135,7 @@ def test_from_catalog_rejects_unknown_params(monkeypatch):
 
 def test_generator_function_must_live_in_casekit_generators():
     with pytest.raises(BadParameterError, match=r"generator\.function"):
-        gen._resolve("os.system")
+        gen.resolve_generator("os.system")
 
 
 # ---------------------------------------------------------------- event log
@@ -231,7 +231,7 @@ def test_keyword_report_invariants():
 
 
 def test_keyword_vocabulary_is_cosmetics():
-    kw = gen.keyword_report(n_keywords=len(gen._KEYWORDS), seed=0)
+    kw = gen.keyword_report(n_keywords=len(gen.KEYWORD_VOCABULARY), seed=0)
     assert {"口红", "粉底液", "睫毛膏"} <= set(kw["keyword"])
     assert kw["keyword"].is_unique
 
@@ -478,3 +478,57 @@ def test_unknown_key_in_an_ab_test_spec_is_named():
     spec = {"test_id": "x", "element": "title", "ctr_a": 0.1, "ctr_b": 0.1, "ctr_c": 0.2}
     with pytest.raises(UnknownParameterError, match="ctr_c"):
         gen.ab_test([spec])
+
+
+# ------------------------------------------------------------------------------------------
+# calibration targets (datasets/catalog.yaml, events_618.calibration.targets)
+# ------------------------------------------------------------------------------------------
+
+
+def _targets() -> dict:
+    return data.describe("events_618")["calibration"]["targets"]
+
+
+def _misses(stats: dict, targets: dict) -> list[str]:
+    return [
+        f"{name}: {stats[name]:.4f} not within {t['value']} ± {t['tolerance']} ({t['source']})"
+        for name, t in targets.items()
+        if abs(stats[name] - t["value"]) > t["tolerance"]
+    ]
+
+
+def test_calibration_targets_are_complete_and_cited():
+    targets = _targets()
+    assert set(targets) <= set(gen.calibration.CALIBRATION_STATS)
+    # shares, direct buys, buyer paths and events per user are all calibrated
+    assert {"buy_share", "direct_buy_event_share", "daily_buyers_no_same_day_cart_fav"} <= set(
+        targets
+    )
+    for t in targets.values():
+        assert t["source"].startswith("R-") and t["tolerance"] > 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_event_log_defaults_meet_the_calibration_targets(seed):
+    stats = gen.calibration_stats(gen.event_log(3000, seed=seed))
+    assert _misses(stats, _targets()) == []
+
+
+def test_bundled_events_618_meets_its_calibration_targets():
+    stats = gen.calibration_stats(data.load("events_618"))
+    targets = {n: t for n, t in _targets().items() if not t.get("defaults_only")}
+    assert _misses(stats, targets) == []
+
+
+def test_calibration_check_catches_an_uncalibrated_log():
+    # the same log with a cart added before every buy: no direct buyer is left, as in the
+    # generator before the path calibration, and the check must say so
+    log = gen.event_log(1000, seed=3)
+    buys = log[log["behavior_type"] == "buy"].copy()
+    buys["behavior_type"] = pd.Categorical(
+        ["cart"] * len(buys), categories=log["behavior_type"].cat.categories
+    )
+    carted = pd.concat([log, buys], ignore_index=True)
+    misses = _misses(gen.calibration_stats(carted), _targets())
+    assert any(m.startswith("direct_buy_event_share") for m in misses)
+    assert any(m.startswith("period_buyers_never_cart_fav") for m in misses)

@@ -48,6 +48,12 @@ def _assert_agree(
     pdt.assert_frame_equal(ov.funnel, funnel_)
     pdt.assert_frame_equal(ov.aipl, aipl)
     pdt.assert_frame_equal(ov.rfm, rfm)
+    pdt.assert_frame_equal(ov.open_funnel, base.funnel_open(frame))
+    pdt.assert_frame_equal(ov.paths, base.path_shares(frame))
+    for window in (0, 2):
+        pdt.assert_frame_equal(
+            funnel.path_shares(events, window=window), base.path_shares(frame, window)
+        )
     pdt.assert_frame_equal(funnel.stage_counts(events), funnel_)
     pdt.assert_frame_equal(
         audience.aipl_states(events, as_of, lookback_days=lookback, loyal_buy_days=loyal), aipl

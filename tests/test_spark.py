@@ -128,6 +128,26 @@ def test_stage_counts(events, logs, by, unit):
     assert len(expected) > 0
 
 
+@pytest.mark.parametrize("by", [None, "day", "category_id"])
+def test_open_view_and_path_shares(events, logs, by):
+    pdt.assert_frame_equal(
+        funnel.stage_counts(events, by=by, view="open"),
+        funnel.stage_counts(logs[1], by=by, view="open"),
+    )
+    pdt.assert_frame_equal(funnel.path_shares(events, by=by), funnel.path_shares(logs[1], by=by))
+
+
+@pytest.mark.parametrize("by", [None, "day", ["category_id", "day"]], ids=str)
+def test_attribution_window(events, logs, by):
+    expected = funnel.path_shares(logs[1], by=by, window=2)
+    pdt.assert_frame_equal(funnel.path_shares(events, by=by, window=2), expected)
+    pdt.assert_frame_equal(
+        funnel.conversion_views(events, by=by, window=2),
+        funnel.conversion_views(logs[1], by=by, window=2),
+    )
+    assert expected["buyers"].sum() > 0
+
+
 def test_funnel_rates(events, logs):
     pdt.assert_frame_equal(funnel.funnel_rates(events), funnel.funnel_rates(logs[1]))
     pdt.assert_frame_equal(
@@ -174,6 +194,8 @@ def test_overview(events, logs):
     got, expected = audience.overview(events), audience.overview(logs[1])
     assert got.as_of == expected.as_of == pd.Timestamp("2017-12-03")
     pdt.assert_frame_equal(got.funnel, expected.funnel)
+    pdt.assert_frame_equal(got.open_funnel, expected.open_funnel)
+    pdt.assert_frame_equal(got.paths, expected.paths)
     pdt.assert_frame_equal(got.aipl, expected.aipl)
     pdt.assert_frame_equal(got.rfm, expected.rfm)
 

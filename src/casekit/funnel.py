@@ -61,11 +61,16 @@ from casekit.errors import (
 __all__ = [
     "FACTORS",
     "FACTOR_ZH",
+    "PATHS",
+    "PATH_ZH",
     "STAGES",
     "STAGE_ZH",
+    "VIEWS",
+    "VIEW_ZH",
     "GmvFactors",
     "WhatIf",
     "aov",
+    "conversion_views",
     "cpc",
     "cpm",
     "ctr",
@@ -74,6 +79,8 @@ __all__ = [
     "funnel_rates",
     "gmv",
     "metrics_table",
+    "path_shares",
+    "path_shares_sql",
     "roas",
     "roi",
     "stage_counts",
@@ -514,6 +521,13 @@ _STAGE_SQL = {  # per group, from the user flags: the closed funnel
     "cart_or_fav": "sum(f_pv * greatest(f_cart, f_fav))",
     "buy": "sum(f_pv * greatest(f_cart, f_fav) * f_buy)",
 }
+_OPEN_SQL = {  # per group, from the user flags: open stage counts (users who did X)
+    "pv": "sum(f_pv)",
+    "cart": "sum(f_cart)",
+    "fav": "sum(f_fav)",
+    "cart_or_fav": "sum(greatest(f_cart, f_fav))",
+    "buy": "sum(f_buy)",
+}
 _EVENT_SQL = {
     "pv": "sum(CASE WHEN b = 0 THEN 1 ELSE 0 END)",
     "cart": "sum(CASE WHEN b = 1 THEN 1 ELSE 0 END)",
@@ -523,8 +537,23 @@ _EVENT_SQL = {
 }
 
 
-def stage_counts_sql(by: Sequence[str] = (), unit: str = "user") -> str:
-    """The SQL of :func:`stage_counts` over the relation ``{events}`` (see casekit.data.engine)."""
+def stage_counts_sql(by: Sequence[str] = (), unit: str = "user", view: str = "closed") -> str:
+    """The SQL of :func:`stage_counts` over the relation ``{events}`` (see casekit.data.engine).
+
+    Parameters
+    ----------
+    by : sequence of str
+        Grouping keys (``day``, ``hour`` or log columns, as ``k_<name>`` in the relation).
+    unit : {"user", "event"}
+        Count distinct users or events.
+    view : {"closed", "open"}
+        The closed funnel or open stage counts (``unit="user"`` only).
+
+    Returns
+    -------
+    str
+        SQL text with the placeholder ``{events}`` for the relation.
+    """
     keys = [f"k_{n}" for n in by]
     group = ", ".join(keys)
     head = f"{group}, " if keys else ""
@@ -534,10 +563,16 @@ def stage_counts_sql(by: Sequence[str] = (), unit: str = "user") -> str:
         return f"SELECT {head}{engine.select_sql(_EVENT_SQL)} FROM {_keyed(by)}{tail}"
     flags = engine.select_sql(_FLAG_SQL)
     per_user = f"SELECT {head}user_id, {flags} FROM {_keyed(by)} GROUP BY {head}user_id"
-    return f"SELECT {head}{engine.select_sql(_STAGE_SQL)} FROM ({per_user}) AS per_user{tail}"
+    stages = _OPEN_SQL if view == "open" else _STAGE_SQL
+    return f"SELECT {head}{engine.select_sql(stages)} FROM ({per_user}) AS per_user{tail}"
 
 
-def _stage_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relation) -> pd.DataFrame:
+def _stage_frame(
+    result: pd.DataFrame,
+    names: Sequence[str],
+    rel: engine.Relation,
+    counts: Sequence[str] = STAGES,
+) -> pd.DataFrame:
     """The engine's stage counts → the documented frame (keys decoded, int64 counts)."""
     out = pd.DataFrame(index=pd.RangeIndex(len(result)))
     for name in names:
@@ -548,7 +583,7 @@ def _stage_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relatio
             out["hour"] = codes.astype("int64")
         else:
             out[name] = rel.decode(f"k_{name}", codes)
-    for stage in STAGES:
+    for stage in counts:
         out[stage] = result[stage].to_numpy().astype("int64")
     return out
 
@@ -591,10 +626,66 @@ def stage_counts_from_flags(per_user: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({stage: [int(counts[stage])] for stage in STAGES}).astype("int64")
 
 
+def open_counts_from_flags(per_user: pd.DataFrame) -> pd.DataFrame:
+    """The open stage counts of ``stage_counts(view="open")`` from per-user flags.
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        One row per user with the 0/1 columns of :func:`user_flag_aggregates`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``pv, cart, fav, cart_or_fav, buy`` as int64 counts of users who did each.
+    """
+    flags = {name: per_user[name].to_numpy().astype("int64") for name in _FLAG_SQL}
+    cart, fav = flags["f_cart"], flags["f_fav"]
+    counts = {
+        "pv": flags["f_pv"].sum(),
+        "cart": cart.sum(),
+        "fav": fav.sum(),
+        "cart_or_fav": np.maximum(cart, fav).sum(),
+        "buy": flags["f_buy"].sum(),
+    }
+    return pd.DataFrame({stage: [int(counts[stage])] for stage in STAGES}).astype("int64")
+
+
+def path_shares_from_flags(per_user: pd.DataFrame) -> pd.DataFrame:
+    """The whole-log path shares of :func:`path_shares` (``window=None``) from user flags.
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        One row per user with the 0/1 columns of :func:`user_flag_aggregates`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``buyers``, the four path counts, their shares and ``attributed_buy``,
+        as :func:`path_shares` gives them.
+    """
+    flags = {name: per_user[name].to_numpy().astype("int64") for name in _FLAG_SQL}
+    pv, cart, fav, buy = flags["f_pv"], flags["f_cart"], flags["f_fav"], flags["f_buy"]
+    counts = {
+        "buyers": buy.sum(),
+        "direct": (buy * (1 - cart) * (1 - fav)).sum(),
+        "via_cart": (buy * cart * (1 - fav)).sum(),
+        "via_fav": (buy * (1 - cart) * fav).sum(),
+        "via_both": (buy * cart * fav).sum(),
+    }
+    out = pd.DataFrame({k: [int(v)] for k, v in counts.items()}).astype("int64")
+    for path in PATHS:
+        out[f"{path}_share"] = out[path] / out["buyers"] if counts["buyers"] else np.nan
+    out["attributed_buy"] = np.int64((buy * pv * np.maximum(cart, fav)).sum())
+    return out
+
+
 def stage_counts(
     events: Any,
     by: str | Sequence[str] | None = None,
     unit: Literal["user", "event"] = "user",
+    view: Literal["closed", "open"] = "closed",
 ) -> pd.DataFrame:
     """Funnel stage counts pv → cart_or_fav → buy (with cart and fav also apart).
 
@@ -606,28 +697,279 @@ def stage_counts(
     such as ``"category_id"``, or a list. Returns one row per group (the key columns, then
     ``pv, cart, fav, cart_or_fav, buy`` as int64); ``by=None`` gives one row.
 
-    ``unit="user"`` counts distinct users in a *closed* funnel, within each group:
+    Three views of one log answer three different questions (see also :func:`path_shares`
+    and :func:`conversion_views`):
 
-    - pv: users with at least one pv event;
-    - cart / fav: users in pv with at least one cart / fav event;
-    - cart_or_fav: users in pv with a cart or a fav event (= cart ∪ fav);
-    - buy: users in cart_or_fav with at least one buy event.
-
-    A later stage requires the earlier ones, so the funnel never grows
-    (pv ≥ cart_or_fav ≥ buy, cart and fav ≤ cart_or_fav). Order in time is not checked: a
-    log window cuts sessions and same-second events are common. Buyers who never carted or
-    faved in the group do not count in ``buy``; count them with
-    ``events.query("behavior_type == 'buy'").user_id.nunique()``.
+    - ``view="open"`` (开放阶段计数): each stage counts the users of the group who did it,
+      whatever else they did. ``buy`` is every buyer of the group, so ``buy / pv`` is the
+      share of visitors who paid (生意参谋's 支付转化率 when every buyer also viewed).
+    - ``view="closed"`` (封闭漏斗, the default): a later stage requires the earlier ones
+      *within the group*: cart / fav = users in pv with a cart / fav event; cart_or_fav =
+      users in pv with either; buy = users in cart_or_fav with a buy event. The funnel never
+      grows, but buyers who bought straight from the item page, or who carted on another
+      day (with ``by="day"``), are not in ``buy``: on real Taobao logs about half of a day's
+      buyers. Order in time is not checked (a log window cuts sessions).
+    - path shares: :func:`path_shares` splits the buyers by the path they took.
 
     ``unit="event"`` counts events of each type (cart_or_fav = cart + fav events); event
-    counts need not shrink along the funnel.
+    counts need not shrink along the funnel and have no closed/open view.
+
+    Parameters
+    ----------
+    events : DataFrame, path, EventSource or SqlTable
+        The event log.
+    by : str, list of str or None
+        Grouping keys; None for the whole log.
+    unit : {"user", "event"}
+        Distinct users (default) or events.
+    view : {"closed", "open"}
+        The closed funnel (default) or open stage counts; only for ``unit="user"``.
+
+    Returns
+    -------
+    DataFrame
+        The key columns, then ``pv, cart, fav, cart_or_fav, buy`` (int64 counts).
     """
     choice(unit, "unit", ("user", "event"))
+    choice(view, "view", VIEWS[:2])
+    if unit == "event" and view != "closed":
+        raise BadParameterError("view", view, "'closed' (the default) with unit='event'")
     names = _by_names(by)
     columns = _check_by_columns(events, names)
     with engine.relation(events, keys=columns) as rel:
-        result = rel.query(stage_counts_sql(names, unit))
+        result = rel.query(stage_counts_sql(names, unit, view))
         return _stage_frame(result, names, rel)
+
+
+# ---------------------------------------------------------------------------------------
+# path shares and the attribution window
+# ---------------------------------------------------------------------------------------
+
+VIEWS: tuple[str, ...] = ("closed", "open", "paths")
+VIEW_ZH = {"closed": "封闭漏斗", "open": "开放阶段计数", "paths": "购买路径占比"}
+PATHS: tuple[str, ...] = ("direct", "via_cart", "via_fav", "via_both")
+PATH_ZH = {
+    "direct": "浏览→直接购买",
+    "via_cart": "浏览→加购→购买",
+    "via_fav": "浏览→收藏→购买",
+    "via_both": "浏览→加购和收藏→购买",
+}
+_PATH_SQL = {  # per group, from buyer flags w_cart / w_fav (cart / fav in the window)
+    "buyers": "sum(f_buy)",
+    "direct": "sum(f_buy * (1 - w_cart) * (1 - w_fav))",
+    "via_cart": "sum(f_buy * w_cart * (1 - w_fav))",
+    "via_fav": "sum(f_buy * (1 - w_cart) * w_fav)",
+    "via_both": "sum(f_buy * w_cart * w_fav)",
+    "attributed_buy": "sum(f_buy * f_pv * greatest(w_cart, w_fav))",
+}
+_MAX_WINDOW_DAYS = 366
+
+
+def _window_days(window: Any, names: Sequence[str]) -> int | None:
+    if window is None:
+        return None
+    days = int(number(window, "window", zh="归因窗口天数", minimum=0, integer=True))
+    if days > _MAX_WINDOW_DAYS:
+        raise BadParameterError("window", window, f"a number of days from 0 to {_MAX_WINDOW_DAYS}")
+    if "hour" in names:
+        raise BadParameterError(
+            "window",
+            window,
+            "None when grouping by 'hour': an attribution window counts whole days",
+            zh="归因窗口天数",
+        )
+    return days
+
+
+def path_shares_sql(by: Sequence[str] = (), window: int | None = None) -> str:
+    """The SQL of :func:`path_shares` over the relation ``{events}``.
+
+    Parameters
+    ----------
+    by : sequence of str
+        Grouping keys (``day``, ``hour`` or log columns).
+    window : int or None
+        Attribution window in Beijing days; None: the group itself.
+
+    Returns
+    -------
+    str
+        SQL text with the placeholder ``{events}``; one row per group with the counts
+        ``buyers, direct, via_cart, via_fav, via_both, attributed_buy``.
+    """
+    keys = [f"k_{n}" for n in by]
+    group = ", ".join(keys)
+    head = f"{group}, " if keys else ""
+    tail = f" GROUP BY {group} ORDER BY {group}" if keys else " HAVING count(*) > 0"
+    sums = engine.select_sql(_PATH_SQL)
+    if window is None:
+        flags = engine.select_sql(_FLAG_SQL)
+        per_user = (
+            f"SELECT {head}user_id, {flags}, max(CASE WHEN b = 1 THEN 1 ELSE 0 END) AS w_cart, "
+            f"max(CASE WHEN b = 2 THEN 1 ELSE 0 END) AS w_fav "
+            f"FROM {_keyed(by)} GROUP BY {head}user_id"
+        )
+        return f"SELECT {head}{sums} FROM ({per_user}) AS per_user{tail}"
+    # Per user and Beijing day (and the other keys): what the user did that day. A buyer's
+    # day d counts a cart / fav of the same user (same other keys) on days d - window … d.
+    others = [f"k_{n}" for n in by if n != "day"]
+    other_cols = "".join(f", {k}" for k in others)
+    flags = engine.select_sql(_FLAG_SQL)
+    keyed = _keyed([n for n in by if n != "day"])
+    day_rel = f"(SELECT *, {engine.day_sql('ts')} AS d FROM {keyed}) AS dayed"
+    ud = f"SELECT user_id, d{other_cols}, {flags} FROM {day_rel} GROUP BY user_id, d{other_cols}"
+    same = "".join(f" AND c.{k} = u.{k}" for k in others)
+    b_others = "".join(f", u.{k}" for k in others)
+    attributed = (
+        f"SELECT u.user_id, u.d{b_others}, u.f_pv, u.f_buy, "
+        f"coalesce(max(c.f_cart), 0) AS w_cart, coalesce(max(c.f_fav), 0) AS w_fav "
+        f"FROM ({ud}) AS u LEFT JOIN ({ud}) AS c ON u.f_buy = 1 AND c.user_id = u.user_id"
+        f"{same} AND c.d >= u.d - {window} AND c.d <= u.d "
+        f"GROUP BY u.user_id, u.d{b_others}, u.f_pv, u.f_buy"
+    )
+    if "day" in by:
+        per_user = f"SELECT *, d AS k_day FROM ({attributed}) AS att"
+    else:
+        per_user = (
+            f"SELECT user_id{other_cols}, max(f_pv) AS f_pv, max(f_buy) AS f_buy, "
+            f"max(f_buy * w_cart) AS w_cart, max(f_buy * w_fav) AS w_fav "
+            f"FROM ({attributed}) AS att GROUP BY user_id{other_cols}"
+        )
+    return f"SELECT {head}{sums} FROM ({per_user}) AS per_user{tail}"
+
+
+def path_shares(
+    events: Any,
+    by: str | Sequence[str] | None = None,
+    window: int | None = None,
+) -> pd.DataFrame:
+    """Buyers split by their path: pv→buy direct, pv→cart→buy, pv→fav→buy, or both.
+
+    The third view of a log (购买路径占比), next to the open stage counts and the closed
+    funnel of :func:`stage_counts`. Every buyer of a group is counted once, in one path:
+
+    - ``direct``: no cart and no fav (直接购买: bought from the item page);
+    - ``via_cart`` / ``via_fav``: a cart only / a fav only;
+    - ``via_both``: a cart and a fav.
+
+    ``window`` is the attribution window (归因窗口) in Beijing calendar days: ``None``
+    looks for the cart / fav in the buyer's group only (with ``by="day"``: the same day, as
+    the closed funnel does); ``window=N`` counts a cart / fav of the same user on the
+    buy's day or up to N days before it (also outside the group), never after it. A buyer
+    with buys on several days takes a path if any buy day has it. With other keys than the
+    day (e.g. ``category_id``) the cart / fav must have the same key. Not with ``"hour"``.
+
+    Parameters
+    ----------
+    events : DataFrame, path, EventSource or SqlTable
+        The event log (see :func:`stage_counts`).
+    by : str, list of str or None
+        Grouping keys; None for the whole log.
+    window : int or None
+        Attribution window in days (0 = same day); None: within the group.
+
+    Returns
+    -------
+    DataFrame
+        One row per group with at least one event: the key columns; ``buyers`` and the
+        four path counts (int64, they add up to ``buyers``); their shares of the buyers
+        ``direct_share`` … ``via_both_share`` (NaN with no buyer); and ``attributed_buy``:
+        buyers with a pv in the group and a cart or fav in the window, i.e. the closed
+        funnel's buy stage under the window (with ``window=None`` it equals
+        ``stage_counts(events, by).buy``).
+    """
+    names = _by_names(by)
+    days = _window_days(window, names)
+    columns = _check_by_columns(events, names)
+    with engine.relation(events, keys=columns) as rel:
+        return _path_frame(rel.query(path_shares_sql(names, days)), names, rel)
+
+
+def _path_frame(result: pd.DataFrame, names: Sequence[str], rel: engine.Relation) -> pd.DataFrame:
+    """The engine's path counts → the documented frame (keys decoded, shares added)."""
+    out = _stage_frame(result, names, rel, counts=("buyers", *PATHS))
+    buyers = out["buyers"].to_numpy().astype("float64")
+    for path in PATHS:
+        share = np.full(len(out), np.nan)
+        ok = buyers > 0
+        share[ok] = out[path].to_numpy()[ok] / buyers[ok]
+        out[f"{path}_share"] = share
+    out["attributed_buy"] = result["attributed_buy"].to_numpy().astype("int64")
+    return out
+
+
+def conversion_views(
+    events: Any,
+    by: str | Sequence[str] | None = None,
+    window: int | None = None,
+) -> pd.DataFrame:
+    """The conversion rate (buyers / visitors) under each view, side by side.
+
+    One row per group and view: ``open`` (every buyer of the group who also viewed an
+    item in it, over pv users), ``closed`` (the closed funnel's buy stage over pv users)
+    and, with ``window``, ``attributed`` (buyers with a pv in the group and a cart or fav
+    within the window before the buy, over pv users). The gap between ``open`` and
+    ``closed`` is the share of visitors who bought directly or carted on another day.
+
+    Parameters
+    ----------
+    events : DataFrame, path, EventSource or SqlTable
+        The event log (see :func:`stage_counts`).
+    by : str, list of str or None
+        Grouping keys; None for the whole log.
+    window : int or None
+        Attribution window in days for the ``attributed`` view; None leaves it out.
+
+    Returns
+    -------
+    DataFrame
+        The key columns, ``view``, ``view_zh``, ``buyers`` (int64), ``pv_users`` (int64)
+        and ``conversion_rate`` in [0, 1] (NaN for a group without pv users).
+    """
+    names = _by_names(by)
+    days = _window_days(window, names)
+    columns = _check_by_columns(events, names)
+    with engine.relation(events, keys=columns) as rel:
+        closed = rel.query(stage_counts_sql(names, "user", "closed"))
+        paths = rel.query(path_shares_sql(names, days)) if days is not None else None
+        # open view: buyers who also viewed = pv ∩ buy, from the same per-user flags
+        flags = engine.select_sql(_FLAG_SQL)
+        keys = [f"k_{n}" for n in names]
+        head = "".join(f"{k}, " for k in keys)
+        group = ", ".join(keys)
+        tail = f" GROUP BY {group} ORDER BY {group}" if keys else " HAVING count(*) > 0"
+        opened = rel.query(
+            f"SELECT {head}sum(f_pv * f_buy) AS buy FROM (SELECT {head}user_id, {flags} "
+            f"FROM {_keyed(names)} GROUP BY {head}user_id) AS per_user{tail}"
+        )
+        frame = _stage_frame(closed, names, rel)
+    pv = frame["pv"].to_numpy().astype("int64")
+    parts = [("open", opened["buy"].to_numpy()), ("closed", frame["buy"].to_numpy())]
+    if paths is not None:
+        parts.append(("attributed", paths["attributed_buy"].to_numpy()))
+    rows = []
+    for order, (view, buyers) in enumerate(parts):
+        part = frame[names].copy()
+        part["_order"] = order
+        part["view"] = view
+        part["view_zh"] = _CONVERSION_ZH[view]
+        part["buyers"] = buyers.astype("int64")
+        part["pv_users"] = pv
+        rate_ = np.full(len(part), np.nan)
+        ok = pv > 0
+        rate_[ok] = buyers[ok] / pv[ok]
+        part["conversion_rate"] = rate_
+        rows.append(part)
+    long = pd.concat(rows, ignore_index=True)
+    long = long.sort_values([*names, "_order"], kind="stable").drop(columns="_order")
+    return long.reset_index(drop=True)
+
+
+_CONVERSION_ZH = {
+    "open": "开放口径（所有浏览过的买家）",
+    "closed": "封闭漏斗（同组内加购或收藏过的买家）",
+    "attributed": "归因窗口（窗口内加购或收藏过的买家）",
+}
 
 
 def funnel_rates(events: Any, by: str | Sequence[str] | None = None) -> pd.DataFrame:

@@ -23,6 +23,8 @@ class Overview:
     aipl: pd.DataFrame  # = aipl_states(events, as_of, lookback_days=…, loyal_buy_days=…)
     rfm: pd.DataFrame  # = rfm_scores(events, as_of, amount_col=None, bins=…, split=…)
     as_of: pd.Timestamp
+    open_funnel: pd.DataFrame  # = funnel.stage_counts(events, view="open")
+    paths: pd.DataFrame  # = funnel.path_shares(events)
 
 
 def overview(
@@ -40,6 +42,9 @@ def overview(
     :func:`rfm_scores` (with ``amount_col=None``) one by one, and built from the same SQL
     pieces, but all per-user aggregates come from a single pass over the log — what
     matters on a 100-million-row file. ``as_of`` defaults to the day of the last event.
+    The other two funnel views of the whole log come from the same per-user flags, with no
+    further scan: ``open_funnel`` (= ``stage_counts(events, view="open")``) and ``paths``
+    (= ``funnel.path_shares(events)``).
 
     Parameters
     ----------
@@ -60,9 +65,15 @@ def overview(
     Returns
     -------
     Overview
-        The funnel, AIPL and RFM tables of the log.
+        The funnel, AIPL and RFM tables of the log, plus its open stage counts and
+        path shares.
     """
-    from casekit.funnel import stage_counts_from_flags, user_flag_aggregates
+    from casekit.funnel import (
+        open_counts_from_flags,
+        path_shares_from_flags,
+        stage_counts_from_flags,
+        user_flag_aggregates,
+    )
 
     day = None if as_of is None else date_value(as_of, "as_of", zh="截至日期")
     if not engine.is_source(events):
@@ -117,5 +128,11 @@ def overview(
         if not (per_user["r_orders"].to_numpy() > 0).any():
             raise EmptyDataError(f"the event log has no 'buy' events on or before {day:%Y-%m-%d}")
         rfm = rfm_frame(per_user, rel, day, nbins, split, "user_id", prefix="r_")
-        funnel = stage_counts_from_flags(per_user)
-        return Overview(funnel=funnel, aipl=aipl, rfm=rfm, as_of=day)
+        return Overview(
+            funnel=stage_counts_from_flags(per_user),
+            aipl=aipl,
+            rfm=rfm,
+            as_of=day,
+            open_funnel=open_counts_from_flags(per_user),
+            paths=path_shares_from_flags(per_user),
+        )
