@@ -11,6 +11,7 @@ import pytest
 
 from casekit.course import assign as A
 from casekit.course import build as B
+from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.errors import BadParameterError, NotebookError, UnknownParameterError
 from tests import toy_exercise as toy
@@ -143,10 +144,10 @@ def test_committed_exercises_are_current():
 
 
 def test_at_least_nine_exercises_with_three_to_six_questions():
-    solutions = A.solutions_in(ROOT / "solutions")
+    solutions = N.discover(ROOT / "solutions")
     assert len(solutions) >= 9
     for path in solutions:
         nb = B.read_notebook(path)
-        spec = A.exercise_spec(nb, str(path))
+        spec = N.exercise_spec(nb, str(path))
         assert 3 <= len(spec["questions"]) <= 6, path.name
         assert any(s.vary for s in P.check_notebook(nb, str(path)).values()), path.name

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from casekit.course import build as b
+from casekit.course import notebooks as N
 from casekit.errors import NotebookError
 
 pytestmark = pytest.mark.slow
@@ -47,7 +48,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_build_executes_reports_failure_and_keeps_other_notebooks(course: Path):
     failing_before = (course / "02_fail.ipynb").read_bytes()
-    report = b.build(b.discover([course]), jobs=2, progress=False)
+    report = b.build(N.discover([course]), jobs=2, progress=False)
     status = {r.path.name: r for r in report.results}
     assert status["01_ok.ipynb"].status == "built"
     assert status["02_fail.ipynb"].status == "failed"
@@ -65,7 +66,7 @@ def test_build_executes_reports_failure_and_keeps_other_notebooks(course: Path):
 
 def test_rebuild_is_cached_and_forced_rebuild_is_byte_identical(course: Path):
     (course / "02_fail.ipynb").unlink()
-    paths = b.discover([course])
+    paths = N.discover([course])
     b.build(paths, progress=False)
     first = (course / "01_ok.ipynb").read_bytes()
     again = b.build(paths, progress=False)
@@ -80,7 +81,7 @@ def test_rebuild_is_cached_and_forced_rebuild_is_byte_identical(course: Path):
 
 def test_editing_a_cell_invalidates_the_cache(course: Path):
     (course / "02_fail.ipynb").unlink()
-    paths = b.discover([course])
+    paths = N.discover([course])
     b.build(paths, progress=False)
     nb = nbformat.read(course / "01_ok.ipynb", as_version=4)
     nb.cells[1].source = "import ipywidgets as w\nprint('changed')"
@@ -117,7 +118,7 @@ def test_declared_data_inputs_are_part_of_the_build_key(tmp_path: Path):
 
 def test_check_mode_passes_when_current_and_fails_on_drift(course: Path):
     (course / "02_fail.ipynb").unlink()
-    paths = b.discover([course])
+    paths = N.discover([course])
     b.build(paths, progress=False)
     assert b.build(paths, check=True, progress=False).ok
     nb = json.loads((course / "01_ok.ipynb").read_text(encoding="utf-8"))
@@ -140,7 +141,7 @@ def test_cli_exit_status_and_messages(course: Path):
 
 def test_malformed_notebook_is_reported_not_crashing(tmp_path: Path):
     (tmp_path / "01_broken.ipynb").write_text("{ not json", encoding="utf-8")
-    report = b.build(b.discover([tmp_path]), progress=False)
+    report = b.build(N.discover([tmp_path]), progress=False)
     assert report.results[0].status == "failed"
     assert "not a valid notebook file" in report.results[0].message
     with pytest.raises(NotebookError, match="01_broken.ipynb"):
@@ -159,11 +160,11 @@ def test_missing_kernel_gives_a_fix(tmp_path: Path):
 def test_discover_takes_only_numbered_notebooks(tmp_path: Path):
     for name in ("00_a.ipynb", "10_b.ipynb", "scratch.ipynb", "1_c.ipynb"):
         (tmp_path / name).write_text("{}", encoding="utf-8")
-    assert [p.name for p in b.discover([tmp_path])] == ["00_a.ipynb", "10_b.ipynb"]
+    assert [p.name for p in N.discover([tmp_path])] == ["00_a.ipynb", "10_b.ipynb"]
 
 
 def test_written_notebook_has_normal_file_mode(course: Path):
     (course / "02_fail.ipynb").unlink()
     os.chmod(course / "01_ok.ipynb", 0o644)
-    b.build(b.discover([course]), progress=False)
+    b.build(N.discover([course]), progress=False)
     assert (course / "01_ok.ipynb").stat().st_mode & 0o777 == 0o644

@@ -179,11 +179,11 @@ def test_write_is_atomic_and_validates_first(tmp_path: Path, stages_raw):
 def test_catalogue_structure_errors_are_specific(tmp_path: Path):
     good = data.describe("flagship_stages")
     no_sources = {**good, "sources": []}
-    with pytest.raises(ValueError, match="lists no 'sources'"):
-        _catalog._check_entry(tmp_path, "x", no_sources)
+    with pytest.raises(SchemaViolationError, match=r"x\.sources: \[\] should be non-empty"):
+        _catalog.check_catalog({"datasets": {"x": no_sources}}, "cat.yaml")
     bad_type = {**good, "columns": [{**good["columns"][0], "type": "integer"}, *good["columns"][1:]]}
-    with pytest.raises(ValueError, match="type 'integer'"):
-        _catalog._check_entry(tmp_path, "x", bad_type)
+    with pytest.raises(SchemaViolationError, match="type: 'integer' is not one of"):
+        _catalog.check_catalog({"datasets": {"x": bad_type}}, "cat.yaml")
     no_source_col = {**good, "columns": [c for c in good["columns"] if c["name"] != "source"]}
-    with pytest.raises(ValueError, match="needs a 'source' column"):
-        _catalog._check_entry(tmp_path, "x", no_source_col)
+    with pytest.raises(SchemaViolationError, match="needs a 'source' column"):
+        _catalog.check_catalog({"datasets": {"x": no_source_col}}, "cat.yaml")

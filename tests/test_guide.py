@@ -210,8 +210,8 @@ def _toy_course(root: Path, minutes: tuple[int, ...] = (40, 200, 150)) -> None:
             "id": "01_m1",
             "title_zh": "玩具练习",
             "questions": [
-                {"id": "q1", "kind": "number", "points": 2},
-                {"id": "q2", "kind": "text", "points": 1},
+                {"id": "q1", "title_zh": "数值", "answer": "q1", "kind": "number", "points": 2},
+                {"id": "q2", "title_zh": "文字", "answer": "q2", "kind": "text", "points": 1},
             ],
         }
     }

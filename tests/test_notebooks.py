@@ -18,9 +18,10 @@ import pytest
 
 from casekit import data
 from casekit.course import build as b
+from casekit.course import notebooks as N
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = b.discover([ROOT / "notebooks"])
+NOTEBOOKS = N.discover([ROOT / "notebooks"])
 IDS = [p.stem for p in NOTEBOOKS]
 SEED = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
 VEGALITE = "application/vnd.vegalite.v5+json"

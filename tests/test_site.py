@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from casekit import data
 from casekit.course import site as S
-from casekit.course.build import discover
+from casekit.course.notebooks import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

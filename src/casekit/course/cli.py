@@ -74,7 +74,7 @@ def data_check() -> None:
 def build(paths: tuple[Path, ...], jobs: int | None, force: bool, check: bool, quiet: bool) -> None:
     """Execute the course notebooks (default: notebooks/) in place, with outputs."""
     from casekit.course.build import build as run_build
-    from casekit.course.build import discover
+    from casekit.course.notebooks import discover
 
     folders = [p for p in paths if p.is_dir()] or ([] if paths else [Path("notebooks")])
     files = [p for p in paths if p.is_file()]
@@ -165,11 +165,16 @@ def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jo
     """Grade SUBMISSIONS/<student_id>/<NN_slug>.ipynb into a gradebook and feedback."""
     from casekit.course import assign as A
     from casekit.course import grade as G
+    from casekit.errors import CasekitError
 
-    names = {s.id: s.name for s in A.read_roster(roster)} if roster else None
-    results = G.grade(submissions, solutions_dir=solutions, out_dir=out, jobs=jobs, names=names,
-                      cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
-                      memory_mb=memory_mb, progress=not quiet)
+    try:
+        names = {s.id: s.name for s in A.read_roster(roster)} if roster else None
+        results = G.grade(submissions, solutions_dir=solutions, out_dir=out, jobs=jobs,
+                          names=names, cell_timeout=cell_timeout,
+                          notebook_timeout=notebook_timeout, memory_mb=memory_mb,
+                          progress=not quiet)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1

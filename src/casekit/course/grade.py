@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casekit.course import assign as A
+from casekit.course import notebooks as N
 from casekit.course import params as P
-from casekit.data.schema import atomic_write_bytes
 from casekit.errors import CasekitError
+from casekit.fileio import atomic_write_bytes
 
 CELL_TIMEOUT_S = 60
 NOTEBOOK_TIMEOUT_S = 300
@@ -244,15 +244,13 @@ def _parameterize(nb, values: dict):
 
 def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict:
     """Answers of the solution run with ``values`` (cached on disk by solution + values)."""
-    from casekit.course.build import read_notebook
-
     raw = solution_path.read_bytes()
     key = hashlib.sha256(raw + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
     cached = cache_dir / f"{key.hexdigest()[:24]}.json"
     if cached.exists():
         return json.loads(cached.read_text(encoding="utf-8"))
-    nb = read_notebook(solution_path)
-    spec = A.exercise_spec(nb, str(solution_path))
+    nb = N.read_notebook(solution_path)
+    spec = N.exercise_spec(nb, str(solution_path))
     run = _parameterize(nb, values)
     run.cells.append(_dump_cell(spec))
     with tempfile.TemporaryDirectory(prefix="casekit-solution-") as tmp:
@@ -304,14 +302,12 @@ def _read_submission(raw: bytes):
 
 def grade_one(job: GradeJob) -> SubmissionResult:
     """Grade one submission; never raises (every problem becomes a status)."""
-    from casekit.course.build import read_notebook
-
     path = Path(job.path)
     raw = path.read_bytes()
     result = SubmissionResult(job.student_id, job.exercise_id, path.name,
                               hashlib.sha256(raw).hexdigest(), "graded")
-    solution = read_notebook(Path(job.solution))
-    spec = A.exercise_spec(solution, job.solution)
+    solution = N.read_notebook(Path(job.solution))
+    spec = N.exercise_spec(solution, job.solution)
     blank = score_answers(spec, {}, {})
     for q in blank:
         q.status, q.feedback_zh = "not_run", "未能运行，未得分。"
@@ -511,7 +507,7 @@ def find_submissions(
     submissions_dir: Path, solutions_dir: Path
 ) -> tuple[list[GradeJob], list[SubmissionResult]]:
     """Jobs for the newest submission per (student, exercise); statuses for the rest."""
-    solutions = {p.stem: p for p in A.solutions_in(solutions_dir)}
+    solutions = {p.stem: p for p in N.discover(solutions_dir)}
     candidates: dict[tuple[str, str], list[Path]] = defaultdict(list)
     skipped: list[SubmissionResult] = []
     for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
@@ -556,6 +552,11 @@ def grade(
     cache = out_dir / ".expected-cache"
     cache.mkdir(exist_ok=True)
     todo, skipped = find_submissions(submissions_dir, solutions_dir)
+    for solution in sorted({job.solution for job in todo}):
+        # a broken solution is the trainer's problem: say so once, before any kernel starts
+        nb = N.read_notebook(Path(solution))
+        N.exercise_spec(nb, solution)
+        P.schema_from_metadata(nb, solution)
     for job in todo:
         job.cache_dir = str(cache)
         job.cell_timeout, job.notebook_timeout, job.memory_mb = cell_timeout, notebook_timeout, memory_mb
