@@ -53,7 +53,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_every_dependency_has_a_lower_bound():
     for name, spec in _pyproject_requirements().items():
-        assert ">=" in spec, f"{name} has no lower bound in pyproject.toml"
+        assert ">=" in spec or spec.startswith("=="), f"{name} has no lower bound in pyproject.toml"
 
 
 def test_python_requirement_is_311_or_newer():

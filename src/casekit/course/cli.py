@@ -216,14 +216,19 @@ def guide(root: Path, check: bool) -> None:
               default=Path("exercises"), show_default=True)
 @click.option("--instructor", type=click.Path(file_okay=False, path_type=Path),
               default=Path("instructor"), show_default=True)
-def site(out: Path, notebooks: Path, exercises: Path, instructor: Path) -> None:
+@click.option("--docs", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("docs"), show_default=True,
+              help="Project documents (*.md) shown on the site; sources.md is the bibliography.")
+@click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
+def site(out: Path, notebooks: Path, exercises: Path, instructor: Path, docs: Path,
+         force: bool) -> None:
     """Build the offline static course site from the executed notebooks (open OUT/index.html)."""
     from casekit.course.site import build_site
     from casekit.errors import CasekitError
 
     try:
         report = build_site(out, notebooks_dir=notebooks, exercises_dir=exercises,
-                            instructor_dir=instructor)
+                            instructor_dir=instructor, docs_dir=docs, force=force)
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"site: {report.summary()}")

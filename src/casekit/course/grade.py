@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import html
 import io
 import json
 import math
@@ -467,37 +466,21 @@ _NOTES_ZH = {
 
 def feedback_html(student_id: str, name: str, results: Sequence[SubmissionResult]) -> str:
     """Per-student feedback: scores, statuses and hints; never checks or expected values."""
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
-        f"<title>{e(student_id)} 练习反馈</title><style>",
-        "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','PingFang SC',"
-        "'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;max-width:56rem;margin:2rem auto;"
-        "padding:0 1rem;color:#222}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
-        "td,th{border:1px solid #ddd;padding:.4rem .6rem;text-align:left}th{background:#f6f6f6}"
-        ".ok{color:#1a7f37}.bad{color:#c62828}</style></head><body>",
-        f"<h1>练习反馈 · Feedback</h1><p>学号 {e(student_id)} {e(name)}</p>",
-    ]
-    for r in results:
-        parts.append(
-            f"<h2>{e(r.exercise_id)} — {r.score:g} / {r.max_score:g} 分</h2>"
-            f"<p>状态：{e(_STATUS_ZH.get(r.status, r.status))}</p>"
-        )
-        for note in r.notes:
-            key = note.split("=")[0]
-            text = _NOTES_ZH.get(key, "有单元格运行超时，已中断。" if key == "cell_timeouts" else note)
-            parts.append(f"<p>注意：{e(text)}</p>")
-        parts.append("<table><tr><th>题目</th><th>得分</th><th>结果</th><th>反馈与提示</th></tr>")
-        for q in r.questions:
-            css = "ok" if q.status == "correct" else "bad" if q.status == "incorrect" else ""
-            parts.append(
-                f"<tr><td>{e(q.question_id)} {e(q.title_zh)}</td><td>{q.score:g} / {q.max_score:g}</td>"
-                f"<td class='{css}'>{e(_STATUS_ZH.get(q.status, q.status))}</td>"
-                f"<td>{e(q.feedback_zh)}</td></tr>"
-            )
-        parts.append("</table>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+    from casekit.course.templating import render
+
+    def note_zh(note: str) -> str:
+        key = note.split("=")[0]
+        timeout = "有单元格运行超时，已中断。"
+        return _NOTES_ZH.get(key, timeout if key == "cell_timeouts" else note)
+
+    return render(
+        "grade/feedback.html.j2",
+        student_id=student_id,
+        name=name,
+        results=results,
+        status_zh=lambda status: _STATUS_ZH.get(status, status),
+        note_zh=note_zh,
+    )
 
 
 # --- the batch -----------------------------------------------------------------------------
