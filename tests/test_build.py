@@ -168,3 +168,12 @@ def test_written_notebook_has_normal_file_mode(course: Path):
     os.chmod(course / "01_ok.ipynb", 0o644)
     b.build(N.discover([course]), progress=False)
     assert (course / "01_ok.ipynb").stat().st_mode & 0o777 == 0o644
+
+
+def test_build_output_has_no_tcp_kernel_warning(tmp_path: Path):
+    # kernels are started over IPC in a private temp folder: ipykernel has nothing to warn about
+    _notebook(tmp_path / "01_quiet.ipynb", "print('hi')")
+    result = _cli("build", "--quiet", "--force", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Kernel is running over TCP without encryption" not in result.stderr + result.stdout
+    assert "[IPKernelApp] WARNING" not in result.stderr

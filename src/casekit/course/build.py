@@ -250,19 +250,25 @@ def execute_to(
         # IPC sockets in a private temp folder: nothing listens on the network, and
         # ipykernel does not warn about unencrypted TCP on every run.
         km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(tmp) / "kernel"))
-        pm.execute_notebook(
-            str(source),
-            str(out),
-            parameters=parameters,
-            kernel_name=kernel,
-            cwd=str(source.parent),
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=timeout_s,
-            store_widget_state=False,
-            record_timing=False,
-            km=km,
-        )
+        try:
+            pm.execute_notebook(
+                str(source),
+                str(out),
+                parameters=parameters,
+                kernel_name=kernel,
+                cwd=str(source.parent),
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout_s,
+                store_widget_state=False,
+                record_timing=False,
+                km=km,
+            )
+        finally:
+            # nbclient leaves a kernel it did not create running; stop it here rather than
+            # let it notice its parent exited (and print a warning about it)
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
         result = nbformat.read(str(out), as_version=4)
     atomic_write_bytes(target, notebook_bytes(normalize(result, key)))
 
