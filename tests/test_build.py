@@ -22,7 +22,8 @@ def _notebook(path: Path, *sources: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "casekit", "display_name": "casekit", "language": "python"}
     nb.cells = [
-        nbformat.v4.new_markdown_cell(s[3:]) if s.startswith("md:") else nbformat.v4.new_code_cell(s)
+        nbformat.v4.new_markdown_cell(s[3:]) if s.startswith("md:")
+        else nbformat.v4.new_code_cell(s)
         for s in sources
     ]
     nbformat.write(nb, path)
@@ -52,7 +53,8 @@ def test_build_executes_reports_failure_and_keeps_other_notebooks(course: Path):
     status = {r.path.name: r for r in report.results}
     assert status["01_ok.ipynb"].status == "built"
     assert status["02_fail.ipynb"].status == "failed"
-    assert "02_fail.ipynb: cell 2 (In [2]) raised ZeroDivisionError" in status["02_fail.ipynb"].message
+    message = status["02_fail.ipynb"].message
+    assert "02_fail.ipynb: cell 2 (In [2]) raised ZeroDivisionError" in message
     assert not report.ok
     # the failed notebook is untouched and no temporary file is left next to it
     assert (course / "02_fail.ipynb").read_bytes() == failing_before
@@ -75,7 +77,8 @@ def test_rebuild_is_cached_and_forced_rebuild_is_byte_identical(course: Path):
     assert [r.status for r in forced.results] == ["built"]
     assert (course / "01_ok.ipynb").read_bytes() == first, "two builds must be byte-identical"
     # widget model ids are renumbered deterministically, not random uuid4s
-    view = json.loads(first)["cells"][2]["outputs"][0]["data"]["application/vnd.jupyter.widget-view+json"]
+    data = json.loads(first)["cells"][2]["outputs"][0]["data"]
+    view = data["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"].split("-")[2].startswith("5"), "uuid5 expected"
 
 
@@ -123,7 +126,8 @@ def test_check_mode_passes_when_current_and_fails_on_drift(course: Path):
     assert b.build(paths, check=True, progress=False).ok
     nb = json.loads((course / "01_ok.ipynb").read_text(encoding="utf-8"))
     nb["cells"][1]["outputs"][0]["text"] = ["stale output\n"]
-    (course / "01_ok.ipynb").write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    text = json.dumps(nb, indent=1, ensure_ascii=False)
+    (course / "01_ok.ipynb").write_text(text, encoding="utf-8")
     report = b.build(paths, check=True, progress=False)
     assert [r.status for r in report.results] == ["differs"]
     assert "differs from a fresh build" in report.results[0].message
@@ -144,7 +148,7 @@ def test_malformed_notebook_is_reported_not_crashing(tmp_path: Path):
     report = b.build(N.discover([tmp_path]), progress=False)
     assert report.results[0].status == "failed"
     assert "not a valid notebook file" in report.results[0].message
-    with pytest.raises(NotebookError, match="01_broken.ipynb"):
+    with pytest.raises(NotebookError, match=r"01_broken\.ipynb"):
         b.read_notebook(tmp_path / "01_broken.ipynb")
 
 
@@ -154,7 +158,8 @@ def test_missing_kernel_gives_a_fix(tmp_path: Path):
     nb.metadata["kernelspec"]["name"] = "no-such-kernel"
     nbformat.write(nb, path)
     report = b.build([path], progress=False)
-    assert "kernel 'no-such-kernel' is not installed; run `casekit kernel`" in report.results[0].message
+    message = report.results[0].message
+    assert "kernel 'no-such-kernel' is not installed; run `casekit kernel`" in message
 
 
 def test_discover_takes_only_numbered_notebooks(tmp_path: Path):

@@ -170,7 +170,8 @@ def test_committed_catalogue_passes_its_schema(catalog_doc):
 )
 def test_bad_catalogue_entries_are_schema_violations(catalog_doc, change, message):
     change(catalog_doc)
-    with pytest.raises(SchemaViolationError, match=r"datasets/catalog\.yaml: (catalog\.datasets\.)?" + message):
+    prefix = r"datasets/catalog\.yaml: (catalog\.datasets\.)?"
+    with pytest.raises(SchemaViolationError, match=prefix + message):
         _catalog.check_catalog(catalog_doc, "datasets/catalog.yaml")
 
 

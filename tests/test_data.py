@@ -122,7 +122,8 @@ def test_undeclared_column_is_rejected(stages_raw):
 def test_out_of_range_and_non_numeric_values(stages_raw):
     bad = stages_raw.copy()
     bad.loc[0, "start_year"] = "1999"
-    with pytest.raises(SchemaViolationError, match=r"'start_year' \(起始年份\) has value 1999; expected at least 2008"):
+    with pytest.raises(SchemaViolationError,
+                       match=r"'start_year' \(起始年份\) has value 1999; expected at least 2008"):
         _check(bad)
     bad = stages_raw.copy()
     bad.loc[0, "stage"] = "first"
@@ -133,7 +134,7 @@ def test_out_of_range_and_non_numeric_values(stages_raw):
 def test_missing_value_and_duplicate_key(stages_raw):
     bad = stages_raw.copy()
     bad.loc[1, "name_en"] = None
-    with pytest.raises(SchemaViolationError, match="'name_en'.*missing values"):
+    with pytest.raises(SchemaViolationError, match=r"'name_en'.*missing values"):
         _check(bad)
     bad = stages_raw.copy()
     bad.loc[1, "stage"] = "1"
@@ -150,7 +151,9 @@ def test_datetime_and_date_columns_parse_to_shanghai_and_midnight():
             {"name": "d", "type": "date", "zh": "日期", "description": {"zh": "x", "en": "x"}},
         ]
     }
-    raw = pd.DataFrame({"t": ["2017-11-25T00:00:00+08:00"], "u": ["1511539200"], "d": ["2020-06-18"]})
+    raw = pd.DataFrame(
+        {"t": ["2017-11-25T00:00:00+08:00"], "u": ["1511539200"], "d": ["2020-06-18"]}
+    )
     typed = schema.coerce(raw, entry)
     assert typed.loc[0, "t"] == typed.loc[0, "u"] == pd.Timestamp("2017-11-25", tz="Asia/Shanghai")
     assert typed.loc[0, "d"] == pd.Timestamp("2020-06-18")
@@ -181,7 +184,8 @@ def test_catalogue_structure_errors_are_specific(tmp_path: Path):
     no_sources = {**good, "sources": []}
     with pytest.raises(SchemaViolationError, match=r"x\.sources: \[\] should be non-empty"):
         _catalog.check_catalog({"datasets": {"x": no_sources}}, "cat.yaml")
-    bad_type = {**good, "columns": [{**good["columns"][0], "type": "integer"}, *good["columns"][1:]]}
+    columns = [{**good["columns"][0], "type": "integer"}, *good["columns"][1:]]
+    bad_type = {**good, "columns": columns}
     with pytest.raises(SchemaViolationError, match="type: 'integer' is not one of"):
         _catalog.check_catalog({"datasets": {"x": bad_type}}, "cat.yaml")
     no_source_col = {**good, "columns": [c for c in good["columns"] if c["name"] != "source"]}

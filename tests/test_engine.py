@@ -314,7 +314,7 @@ def test_environment_leaves_no_duckdb_temp_files(raw_csv):
 def test_missing_times_are_an_error_not_a_day_in_1677():
     log = generators.event_log(50, seed=1)
     log.loc[3, "timestamp"] = pd.NaT
-    with pytest.raises(SchemaViolationError, match="'timestamp'.*missing"):
+    with pytest.raises(SchemaViolationError, match=r"'timestamp'.*missing"):
         funnel.stage_counts(log, by="day")
 
 

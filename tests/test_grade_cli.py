@@ -29,8 +29,8 @@ def test_broken_solution_metadata_is_a_clean_cli_error(tmp_path: Path):
         "--out", str(tmp_path / "out"), "--quiet",
     ])
     assert result.exit_code == 1
-    assert "Traceback" not in result.output and result.exception is None or isinstance(
-        result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
     assert result.output.startswith("Error: ")
     assert "metadata.casekit.parameters.seed: 'int' is not of type 'object'" in result.output
     assert result.output.count("Error:") == 1

@@ -55,7 +55,8 @@ def solution_notebook():
         code('q3_choice = None\n### BEGIN SOLUTION\nq3_choice = "A" if a > b else "B"\n'
              "### END SOLUTION"),
         code('ex.check_choice("q3", q3_choice, ["A", "B"])', "public-check"),
-        code('q4_text = None\n### BEGIN SOLUTION\nq4_text = "点击率取决于创意和人群，也取决于位置。"\n'
+        code('q4_text = None\n### BEGIN SOLUTION\n'
+             'q4_text = "点击率取决于创意和人群，也取决于位置。"\n'
              "### END SOLUTION"),
         code('ex.check_text("q4", q4_text, min_chars=5)', "public-check"),
         code("assert q1_ctr is not None", "hidden-check"),

@@ -256,9 +256,14 @@ def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict
         work = Path(tmp)
         status = _execute(run, _trusted_kernel_manager(work), work, cell_timeout=600,
                           notebook_timeout=1800)
-        errors = [o for c in run.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        errors = [
+            o for c in run.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+        ]
         if status != "ok" or errors or not (work / ANSWERS_FILE).exists():
-            detail = errors[0].get("ename", "") + ": " + errors[0].get("evalue", "") if errors else status
+            detail = (
+                errors[0].get("ename", "") + ": " + errors[0].get("evalue", "") if errors
+                else status
+            )
             raise CasekitError(f"{solution_path}: the solution failed with {values}: {detail}")
         answers = json.loads((work / ANSWERS_FILE).read_text(encoding="utf-8"))
     atomic_write_bytes(cached, json.dumps(answers, ensure_ascii=False, sort_keys=True).encode())
@@ -451,7 +456,8 @@ def export_csv(gradebook: Path, target: Path, names: dict[str, str] | None = Non
 _STATUS_ZH = {
     "correct": "✓ 正确", "incorrect": "✗ 不正确", "unanswered": "… 未作答",
     "needs_review": "✎ 待老师评阅", "not_run": "— 未运行",
-    "graded": "已评分", "invalid_json": "文件不是有效的 JSON", "not_a_notebook": "不是 Jupyter 笔记本",
+    "graded": "已评分", "invalid_json": "文件不是有效的 JSON",
+    "not_a_notebook": "不是 Jupyter 笔记本",
     "empty": "笔记本是空的", "kernel_died": "运行时内核崩溃", "timeout": "运行超时",
     "no_answers": "未能读取答案", "solution_failed": "参考答案运行失败（请联系老师）",
     "unknown_exercise": "未知练习",
@@ -510,9 +516,9 @@ def find_submissions(
         jobs.append(job)
         for other in paths:
             if other != newest:
+                digest = hashlib.sha256(other.read_bytes()).hexdigest()
                 skipped.append(SubmissionResult(student, exercise + "#dup:" + other.name,
-                                                other.name, hashlib.sha256(other.read_bytes()).hexdigest(),
-                                                "duplicate_ignored"))
+                                                other.name, digest, "duplicate_ignored"))
     return jobs, skipped
 
 
@@ -542,7 +548,8 @@ def grade(
         P.schema_from_metadata(nb, solution)
     for job in todo:
         job.cache_dir = str(cache)
-        job.cell_timeout, job.notebook_timeout, job.memory_mb = cell_timeout, notebook_timeout, memory_mb
+        job.cell_timeout, job.notebook_timeout = cell_timeout, notebook_timeout
+        job.memory_mb = memory_mb
     dup_students = {(r.student_id, r.exercise_id.split("#dup:")[0]) for r in skipped
                     if r.status == "duplicate_ignored"}
     results: list[SubmissionResult] = []
