@@ -14,7 +14,7 @@ from casekit.course import build as B
 from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.errors import BadParameterError, NotebookError, UnknownParameterError
-from tests import toy_exercise as toy
+from tests.fixtures import toy_exercise as toy
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.data import _catalog
 from casekit.errors import NotebookError, SchemaViolationError
-from tests import toy_exercise as toy
+from tests.fixtures import toy_exercise as toy
 
 ROOT = Path(__file__).resolve().parents[1]
 

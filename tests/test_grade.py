@@ -12,7 +12,7 @@ import pytest
 
 from casekit.course import assign as A
 from casekit.course import grade as G
-from tests import toy_exercise as toy
+from tests.fixtures import toy_exercise as toy
 
 pytestmark = pytest.mark.slow
 NB = f"{toy.EXERCISE_ID}.ipynb"

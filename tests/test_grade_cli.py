@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from casekit.course.cli import main
-from tests import toy_exercise as toy
+from tests.fixtures import toy_exercise as toy
 
 
 def _class(tmp_path: Path) -> Path:

@@ -8,40 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from casekit.course import assign as A
 from casekit.course import site as S
 from casekit.course.site import apiref
 from casekit.course.site.links import external_resources
-from tests import toy_exercise as toy
-
-
-def _course(root: Path, output_html: str = "<p>ok</p>") -> dict[str, Path]:
-    notebooks = root / "notebooks"
-    notebooks.mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(
-            "# 01 测试 <b>粗</b>\n\n## 学习目标\n- 一 `x<y`\n\n## 预计用时\n10 分钟\n"
-        ),
-        nbformat.v4.new_code_cell(
-            "x",
-            outputs=[nbformat.v4.new_output(
-                "display_data", data={"text/html": output_html, "text/plain": "x"})],
-        ),
-    ]
-    nbformat.write(nb, notebooks / "01_toy.ipynb")
-    toy.write_solution(root / "solutions")
-    A.assign(root / "solutions", root / "exercises")
-    (root / "instructor").mkdir()
-    (root / "instructor" / "a.md").write_text("# 笔记 A\n\n见 [来源](../docs/sources.md)。\n",
-                                              encoding="utf-8")
-    (root / "docs").mkdir()
-    return {
-        "notebooks_dir": notebooks,
-        "exercises_dir": root / "exercises",
-        "instructor_dir": root / "instructor",
-        "docs_dir": root / "docs",
-    }
+from tests.fixtures.course import site_course
 
 
 def _build(root: Path, dirs: dict[str, Path], **kw) -> S.SiteReport:
@@ -90,7 +60,7 @@ def test_local_and_plain_links_pass(html):
 
 
 def test_a_srcset_from_another_host_fails_the_build(tmp_path: Path):
-    dirs = _course(tmp_path, '<img srcset="a.png 1x, https://x.example/b.png 2x">')
+    dirs = site_course(tmp_path, '<img srcset="a.png 1x, https://x.example/b.png 2x">')
     with pytest.raises(S.SiteError, match=r"01_toy.ipynb: would load 'https://x.example/b.png'"):
         _build(tmp_path, dirs)
     assert not (tmp_path / "site").exists()
@@ -102,7 +72,7 @@ def test_a_srcset_from_another_host_fails_the_build(tmp_path: Path):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny-site")
-    dirs = _course(root, "<p>ok</p>")
+    dirs = site_course(root, "<p>ok</p>")
     (dirs["docs_dir"] / "sources.md").write_text(
         "# Bibliography\n\n- A000 …\n", encoding="utf-8")
     (dirs["docs_dir"] / "notes.md").write_text("# 技术说明\n\n文字。\n", encoding="utf-8")
@@ -183,7 +153,7 @@ def test_numpydoc_parser():
 
 
 def test_unchanged_inputs_skip_the_build_and_a_change_rebuilds(tmp_path: Path):
-    dirs = _course(tmp_path)
+    dirs = site_course(tmp_path)
     first = _build(tmp_path, dirs)
     assert not first.skipped and (first.path / S.MANIFEST).is_file()
     stamp = (first.path / "index.html").stat().st_mtime_ns
