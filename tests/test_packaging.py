@@ -103,7 +103,7 @@ def test_loading_a_dataset_does_not_import_pandas_on_spark():
     Once at import when pyspark is installed, again at the first validation when pyspark is
     loaded (a Spark user's process), hence ``pyspark.sql`` is imported first here.
     """
-    pytest.importorskip("pyspark")  # installed by the test extras for tests/test_spark.py
+    pytest.importorskip("pyspark")  # installed by the test extras for tests/data/test_spark.py
     out = _fresh_python(
         "import warnings; warnings.simplefilter('error'); "
         "import casekit.data as d, sys, pyspark.sql; d.load('events_618'); "

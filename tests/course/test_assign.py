@@ -16,7 +16,7 @@ from casekit.course import params as P
 from casekit.errors import BadParameterError, NotebookError, UnknownParameterError
 from tests.fixtures import toy_exercise as toy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from casekit.data import _catalog
 from casekit.errors import NotebookError, SchemaViolationError
 from tests.fixtures import toy_exercise as toy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from casekit.course import site as S
 from casekit.course.notebooks import discover
 from casekit.course.site import build as SB
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -15,7 +15,7 @@ lunch and an afternoon break placed between sessions, and at most :data:`TEACHIN
 minutes of teaching a day. The two-day agenda teaches every notebook; an exercise is done in
 class right after its notebook when the day still has room, otherwise it becomes homework.
 
-The output is deterministic (no dates, sorted inputs): ``tests/test_guide.py`` compares the
+The output is deterministic (no dates, sorted inputs): ``tests/course/test_guide.py`` compares the
 committed ``workshop.md`` with what :func:`workshop_guide` produces now.
 """
 

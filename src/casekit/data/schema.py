@@ -189,7 +189,7 @@ def _without_pandas_on_spark():
     """Hide ``pyspark.pandas`` from pandera's probes while the block runs.
 
     pandera imports ``pyspark.pandas`` when pyspark is installed (on import) or loaded (on
-    its first validation). Our test extras install pyspark for tests/test_spark.py, and that
+    its first validation). Our test extras install pyspark for tests/data/test_spark.py, and that
     import costs seconds and prints a pandas-3 FutureWarning into every notebook that loads
     a dataset. It only serves pandas-on-Spark, which casekit does not use (and which fails to
     import under pandas 3 anyway), so the probes are told the module is absent; the block is
