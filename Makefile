@@ -1,6 +1,6 @@
 # casekit — two commands on a fresh machine (python3 with venv, and make):
 #   make course   create .venv, install, build and run the course, say where the results are
-#   make test     the whole test suite (what CI runs)
+#   make test     ruff (make lint), then the whole test suite (what CI runs)
 # Also: make lab (JupyterLab on the course map, course kernel, project config in jupyter/),
 #   make notebook (the same in Notebook 7), make bench, make clean, and
 #   make bench-scale   100M-row UserBehavior log: first load, then funnel + AIPL + RFM on DuckDB
@@ -37,7 +37,7 @@ course: $(STAMP)
 	@echo "Course website (offline, no server needed): open site/index.html in a browser"
 	@echo "Open JupyterLab with the course kernel 'Python (casekit 课程)':  make lab"
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -n auto --dist loadscope
 
 # jupyter/ adds the project's Jupyter config (course kernel by default, no news or update

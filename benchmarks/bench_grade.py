@@ -18,8 +18,8 @@ from pathlib import Path
 
 import casekit  # noqa: F401  (skips jsonschema's slow optional import)
 from casekit.course import assign as A
-from casekit.course import build as B
 from casekit.course import grade as G
+from casekit.course import notebooks as N
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,9 +31,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args()
     import papermill as pm
+    from jupyter_client.manager import KernelManager
 
     solution_path = ROOT / "solutions" / f"{args.exercise}.ipynb"
-    solution = B.read_notebook(solution_path)
+    solution = N.read_notebook(solution_path)
     with tempfile.TemporaryDirectory(prefix="casekit-bench-grade-") as tmp:
         tmp = Path(tmp)
         students = [A.Student(f"b{i:03d}", f"学生{i}") for i in range(args.n)]
@@ -41,15 +42,16 @@ def main() -> None:
             nb = A.personalise(solution, student, str(solution_path))
             target = tmp / "submissions" / student.id / solution_path.name
             target.parent.mkdir(parents=True)
-            target.write_bytes(B.notebook_bytes(nb))
+            target.write_bytes(N.notebook_bytes(nb))
         (tmp / "solutions").mkdir()
         shutil.copy(solution_path, tmp / "solutions")
 
         t0 = time.perf_counter()
         for student in students:
             src = tmp / "submissions" / student.id / solution_path.name
+            km = KernelManager(kernel_name="casekit", transport="ipc", ip=str(tmp / "k"))
             pm.execute_notebook(str(src), str(tmp / "pm-out.ipynb"), kernel_name="casekit",
-                                progress_bar=False)
+                                progress_bar=False, km=km)
         papermill_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -1,12 +1,13 @@
 """Import-time benchmark: `import casekit`, and what the rfc3987_syntax opt-out saves.
 
-Run: .venv/bin/python benchmarks/bench_import.py   (prints a table; no assertions)
+Run: .venv/bin/python benchmarks/bench_import.py [--n 7]   (prints a table; no assertions)
 Each figure is the median wall time of N fresh interpreter starts, minus nothing: it includes
 interpreter start-up, which is shown on its own in the first row.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -25,9 +26,9 @@ CASES = [
 ]
 
 
-def wall(code: str) -> float:
+def wall(code: str, n: int = N) -> float:
     times = []
-    for _ in range(N):
+    for _ in range(n):
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True)
         times.append(time.perf_counter() - t0)
@@ -35,7 +36,10 @@ def wall(code: str) -> float:
 
 
 def main() -> None:
-    rows = [(label, wall(code)) for label, code in CASES]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=N, help="interpreter starts per case")
+    args = parser.parse_args()
+    rows = [(label, wall(code, args.n)) for label, code in CASES]
     base = rows[0][1]
     print(f"{'case':40s} {'median s':>9s} {'minus start-up':>15s}")
     for label, secs in rows:

@@ -73,7 +73,8 @@ def test_diagnosis_of_the_store_finds_the_stock_out():
 def test_fan_day_reproduces_the_article_figure():
     fan_day = data.load("fan_day_maybelline")
     figures = data.load("key_figures").set_index("figure_id")
-    assert fan_day["fans_adding_to_cart"].max() > figures.loc["maybelline_fan_day_cart_fans", "value"]
+    cart_fans = figures.loc["maybelline_fan_day_cart_fans", "value"]
+    assert fan_day["fans_adding_to_cart"].max() > cart_fans
     growth = audience.fan_growth(fan_day, new_col="new_fans")
     assert growth.peak_date == fan_day.loc[fan_day["new_fans"].idxmax(), "date"]
     assert 0 < growth.peak_day_share < 1

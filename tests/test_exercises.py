@@ -15,10 +15,11 @@ from casekit.course import answers as ANS
 from casekit.course import assign as A
 from casekit.course import build as B
 from casekit.course import grade as G
+from casekit.course import notebooks as N
 from casekit.course import params as P
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = A.solutions_in(ROOT / "solutions")
+SOLUTIONS = N.discover(ROOT / "solutions")
 STUDENTS = ("s001", "s002")
 pytestmark = pytest.mark.slow
 

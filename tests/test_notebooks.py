@@ -18,9 +18,10 @@ import pytest
 
 from casekit import data
 from casekit.course import build as b
+from casekit.course import notebooks as N
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = b.discover([ROOT / "notebooks"])
+NOTEBOOKS = N.discover([ROOT / "notebooks"])
 IDS = [p.stem for p in NOTEBOOKS]
 SEED = re.compile(r"(?<![A-Za-z0-9])A\d{3}(?![0-9])")  # an article id (A000–A004)
 # Any citation id: an article, a public reference R-<slug>, or the course itself.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -53,7 +54,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_every_dependency_has_a_lower_bound():
     for name, spec in _pyproject_requirements().items():
-        assert ">=" in spec, f"{name} has no lower bound in pyproject.toml"
+        assert ">=" in spec or spec.startswith("=="), f"{name} has no lower bound in pyproject.toml"
 
 
 def test_python_requirement_is_311_or_newer():
@@ -78,7 +79,9 @@ def test_import_casekit_is_light():
 
 
 def test_submodules_load_lazily_on_attribute_access():
-    out = _fresh_python("import casekit; casekit.errors; import sys; print('casekit.errors' in sys.modules)")
+    out = _fresh_python(
+        "import casekit; casekit.errors; import sys; print('casekit.errors' in sys.modules)"
+    )
     assert out.stdout.strip() == "True"
     with pytest.raises(subprocess.CalledProcessError):
         _fresh_python("import casekit; casekit.no_such_module")
@@ -88,7 +91,8 @@ def test_casekit_processes_skip_rfc3987_syntax():
     """jsonschema's optional rfc3987_syntax import (~1.5 s) is skipped once casekit is loaded."""
     out = _fresh_python(
         "import casekit, jsonschema, jsonschema._format as f, sys; "
-        "print(sys.modules.get('rfc3987_syntax') is None, 'iri' in f.draft7_format_checker.checkers)"
+        "print(sys.modules.get('rfc3987_syntax') is None, "
+        "'iri' in f.draft7_format_checker.checkers)"
     )
     assert out.stdout.split() == ["True", "False"]
 
@@ -99,7 +103,7 @@ def test_loading_a_dataset_does_not_import_pandas_on_spark():
     Once at import when pyspark is installed, again at the first validation when pyspark is
     loaded (a Spark user's process), hence ``pyspark.sql`` is imported first here.
     """
-    pytest.importorskip("pyspark")  # installed by the test extras for tests/test_spark.py
+    pytest.importorskip("pyspark")  # installed by the test extras for tests/data/test_spark.py
     out = _fresh_python(
         "import warnings; warnings.simplefilter('error'); "
         "import casekit.data as d, sys, pyspark.sql; d.load('events_618'); "
@@ -126,7 +130,8 @@ def test_jupyter_and_ipython_dirs_are_sandboxed(sandbox_dir):
     from IPython.paths import get_ipython_dir
     from jupyter_core.paths import jupyter_config_dir, jupyter_data_dir, jupyter_runtime_dir
 
-    for path in (jupyter_config_dir(), jupyter_data_dir(), jupyter_runtime_dir(), get_ipython_dir()):
+    dirs = (jupyter_config_dir(), jupyter_data_dir(), jupyter_runtime_dir(), get_ipython_dir())
+    for path in dirs:
         assert Path(path).resolve().is_relative_to(sandbox_dir.resolve()), path
     assert os.environ["IPYTHONDIR"].startswith(str(sandbox_dir))
 
@@ -143,3 +148,11 @@ def test_kernel_json_names_the_course():
     kernel_json = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "casekit" / "kernel.json"
     spec = json.loads(kernel_json.read_text(encoding="utf-8"))
     assert "casekit" in spec["display_name"]
+
+
+def test_make_test_runs_lint_first_and_ruff_is_pinned():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    test_rule = re.search(r"^test:(.*)$", makefile, re.M)
+    assert test_rule and "lint" in test_rule.group(1).split()
+    assert re.search(r"^lint:.*\n\t.*ruff check src tests benchmarks", makefile, re.M)
+    assert _pyproject_requirements()["ruff"].startswith("==")

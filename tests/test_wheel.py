@@ -55,6 +55,19 @@ def test_wheel_carries_the_datasets_and_catalogue(wheel: Path):
     assert not any("catalog.d/" in n for n in names), "merge catalogue fragments before release"
 
 
+def test_wheel_carries_the_schemas_and_templates(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in (
+        "casekit/schemas/notebook_metadata.schema.json",
+        "casekit/schemas/catalog.schema.json",
+        "casekit/course/site/build.py",
+        "casekit/course/templates/site/layout.html.j2",
+        "casekit/course/templates/site/casekit.css",
+        "casekit/course/templates/grade/feedback.html.j2",
+    ):
+        assert name in names, name
+
+
 def test_installed_wheel_loads_every_dataset_outside_the_repo(wheel: Path, tmp_path: Path):
     py = _venv_with_wheel(wheel, tmp_path)
     code = (

@@ -13,9 +13,11 @@ __all__ = [
     "BadParameterError",
     "CasekitError",
     "EmptyDataError",
+    "GuideError",
     "MissingColumnError",
     "NotebookError",
     "SchemaViolationError",
+    "SiteError",
     "UnknownDatasetError",
     "UnknownParameterError",
     "WrongFileError",
@@ -115,6 +117,14 @@ class WrongFileError(CasekitError, ValueError):
 
 class NotebookError(CasekitError, ValueError):
     """A notebook that is malformed or misses a required part."""
+
+
+class SiteError(CasekitError, ValueError):
+    """The site cannot be built (bad input, an external resource, an unsafe target folder)."""
+
+
+class GuideError(CasekitError, ValueError):
+    """The notebooks, solutions or ``instructor/notes.yaml`` cannot make a consistent guide."""
 
 
 class RuleNotInCartWarning(UserWarning):

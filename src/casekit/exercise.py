@@ -71,7 +71,8 @@ def check_number(
         pass
     if isinstance(value, bool) or not isinstance(value, Real):
         return _report(
-            qid, False, f"答案应为一个数字，现在是 {type(value).__name__} / expected a number.", hint
+            qid, False,
+            f"答案应为一个数字，现在是 {type(value).__name__} / expected a number.", hint
         )
     if not math.isfinite(float(value)):
         return _report(qid, False, "答案不是有限数 / the answer is NaN or infinite.", hint)
@@ -91,7 +92,8 @@ def check_choice(qid: str, value: Any, options: Iterable[str], *, hint: str = ""
     options = [str(o) for o in options]
     if not isinstance(value, str) or value.strip().upper() not in [o.upper() for o in options]:
         return _report(
-            qid, False, f"请从 {', '.join(options)} 中选择一项 / choose one of {', '.join(options)}.", hint
+            qid, False,
+            f"请从 {', '.join(options)} 中选择一项 / choose one of {', '.join(options)}.", hint
         )
     return _report(qid, True, "已选择一个有效选项。是否正确将在评分时核对。")
 
@@ -111,7 +113,9 @@ def check_items(
         return _report(qid, False, "答案应为列表 / expected a list.", hint)
     items = list(value)
     if size is not None and len(items) != size:
-        return _report(qid, False, f"应有 {size} 项，现在有 {len(items)} 项 / expected {size} items.", hint)
+        return _report(
+            qid, False, f"应有 {size} 项，现在有 {len(items)} 项 / expected {size} items.", hint
+        )
     if allowed is not None:
         allowed = [str(a) for a in allowed]
         unknown = [i for i in items if str(i) not in allowed]

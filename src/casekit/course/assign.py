@@ -24,16 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.course import params as P
-from casekit.course.answers import tolerance_rule
-from casekit.course.build import notebook_bytes, read_notebook
-from casekit.data.schema import atomic_write_bytes
+from casekit.course.notebooks import discover, exercise_spec, notebook_bytes, read_notebook
 from casekit.errors import BadParameterError, NotebookError
+from casekit.fileio import atomic_write_bytes
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 PLACEHOLDER = "# 在这里作答 / write your answer here"
 REMOVED_TAGS = {"hidden-check", "solution"}
-QUESTION_KINDS = {"number", "integer", "choice", "items", "sequence", "text"}
 # What students may see of each question; tolerances and anything else stay in the solution.
 PUBLIC_QUESTION_KEYS = ("id", "title_zh", "title_en", "points", "answer", "kind", "options")
 
@@ -59,29 +57,6 @@ def _strip_regions(source: str, where: str) -> str:
     if inside:
         raise NotebookError(f"{where}: a solution region is never closed ({END!r} missing)")
     return "\n".join(out)
-
-
-def exercise_spec(nb, where: str = "solution") -> dict:
-    """The exercise description in a solution's metadata, checked for structure."""
-    spec = nb.get("metadata", {}).get("casekit", {}).get("exercise")
-    if not isinstance(spec, dict) or not spec.get("questions"):
-        raise NotebookError(f"{where}: no metadata.casekit.exercise with questions")
-    seen = set()
-    for q in spec["questions"]:
-        for key in ("id", "title_zh", "points", "answer", "kind"):
-            if key not in q:
-                raise NotebookError(f"{where}: question {q.get('id')!r} lacks {key!r}")
-        if q["kind"] not in QUESTION_KINDS:
-            raise NotebookError(
-                f"{where}: question {q['id']!r} has kind {q['kind']!r}; "
-                f"expected one of {sorted(QUESTION_KINDS)}"
-            )
-        if q["kind"] == "number":
-            tolerance_rule(q, where)
-        if q["id"] in seen:
-            raise NotebookError(f"{where}: question id {q['id']!r} is used twice")
-        seen.add(q["id"])
-    return spec
 
 
 def make_exercise(solution, where: str = "solution"):
@@ -121,10 +96,6 @@ def make_exercise(solution, where: str = "solution"):
     return nb
 
 
-def solutions_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.ipynb") if re.match(r"^\d\d_", p.name))
-
-
 @dataclass
 class AssignResult:
     written: list[Path]
@@ -134,7 +105,7 @@ class AssignResult:
 def assign(solutions_dir: Path, exercises_dir: Path) -> AssignResult:
     """Regenerate ``exercises/`` from ``solutions/`` (only files whose bytes change are written)."""
     written, unchanged = [], []
-    for sol in solutions_in(solutions_dir):
+    for sol in discover(solutions_dir):
         target = exercises_dir / sol.name
         data = notebook_bytes(make_exercise(read_notebook(sol), str(sol)))
         if target.exists() and target.read_bytes() == data:
@@ -148,8 +119,8 @@ def assign(solutions_dir: Path, exercises_dir: Path) -> AssignResult:
 def stale_exercises(solutions_dir: Path, exercises_dir: Path) -> list[str]:
     """Exercises that differ from what ``assign`` would write now (or are missing/extra)."""
     problems = []
-    expected = {s.name for s in solutions_in(solutions_dir)}
-    for sol in solutions_in(solutions_dir):
+    expected = {s.name for s in discover(solutions_dir)}
+    for sol in discover(solutions_dir):
         target = exercises_dir / sol.name
         data = notebook_bytes(make_exercise(read_notebook(sol), str(sol)))
         if not target.exists():
@@ -210,7 +181,7 @@ def assign_roster(
 ) -> list[Path]:
     """Write ``out_dir/<student_id>/<NN_slug>.ipynb`` for every student and exercise."""
     written = []
-    exercises = [(p, read_notebook(p)) for p in solutions_in(exercises_dir)]
+    exercises = [(p, read_notebook(p)) for p in discover(exercises_dir)]
     for student in roster:
         for path, nb in exercises:
             target = out_dir / student.id / path.name

@@ -20,15 +20,15 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
+from casekit.course.notebooks import notebook_bytes, read_notebook
 from casekit.errors import NotebookError
 
 KERNEL_NAME = "casekit"
@@ -70,44 +70,6 @@ class BuildReport:
         return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to build"
 
 
-# --- notebooks on disk ------------------------------------------------------------------------
-
-
-def read_notebook(path: Path):
-    """Read a notebook, turning a malformed file into a ``NotebookError`` naming it."""
-    import nbformat
-    from nbformat.reader import NotJSONError
-
-    try:
-        with path.open(encoding="utf-8") as fh:
-            nb = nbformat.read(fh, as_version=4)
-    except FileNotFoundError:
-        raise
-    except (json.JSONDecodeError, UnicodeDecodeError, NotJSONError) as exc:
-        raise NotebookError(f"{path}: not a valid notebook file (not JSON: {exc})") from None
-    except Exception as exc:  # nbformat raises several types for malformed notebooks
-        raise NotebookError(f"{path}: not a valid Jupyter notebook ({exc})") from None
-    if not isinstance(nb.get("cells"), list):
-        raise NotebookError(f"{path}: notebook has no 'cells' list")
-    return nb
-
-
-def notebook_bytes(nb) -> bytes:
-    """The canonical serialisation used for every written notebook."""
-    import nbformat
-
-    text = nbformat.writes(nb, version=4)
-    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
-
-
-def discover(folders: Iterable[Path]) -> list[Path]:
-    """Course notebooks (``NN_slug.ipynb``) in ``folders``, in name order."""
-    found: list[Path] = []
-    for folder in folders:
-        found.extend(p for p in sorted(folder.glob("*.ipynb")) if re.match(r"^\d\d_", p.name))
-    return found
-
-
 # --- the build key ----------------------------------------------------------------------------
 
 
@@ -137,7 +99,7 @@ def environment_digest() -> str:
     h = hashlib.sha256(f"build-key-v{BUILD_KEY_VERSION}".encode())
     pkg = Path(casekit.__file__).resolve().parent
     code = [p for p in sorted(pkg.rglob("*.py")) if "course" not in p.relative_to(pkg).parts]
-    code.append(pkg / "course" / "build.py")
+    code += [pkg / "course" / "build.py", pkg / "course" / "notebooks.py"]
     data_root = datasets_dir()
     data_files = sorted(p for p in data_root.rglob("*") if p.is_file())
     for root, files in ((pkg, code), (data_root, data_files)):
@@ -257,13 +219,13 @@ def execute_to(
     parameters: dict | None = None,
     timeout_s: int = CELL_TIMEOUT_S,
 ) -> None:
-    """Execute ``source`` with papermill and write the normalised result atomically to ``target``."""
+    """Execute ``source`` with papermill; write the normalised result atomically to ``target``."""
     import nbformat
     import papermill as pm
 
     import casekit  # noqa: F401  (skips jsonschema's slow optional import, see casekit/__init__)
     from casekit.course import params as P
-    from casekit.data.schema import atomic_write_bytes
+    from casekit.fileio import atomic_write_bytes
 
     os.environ["PYTHONHASHSEED"] = "0"
     nb = read_notebook(source)
@@ -288,19 +250,25 @@ def execute_to(
         # IPC sockets in a private temp folder: nothing listens on the network, and
         # ipykernel does not warn about unencrypted TCP on every run.
         km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(tmp) / "kernel"))
-        pm.execute_notebook(
-            str(source),
-            str(out),
-            parameters=parameters,
-            kernel_name=kernel,
-            cwd=str(source.parent),
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=timeout_s,
-            store_widget_state=False,
-            record_timing=False,
-            km=km,
-        )
+        try:
+            pm.execute_notebook(
+                str(source),
+                str(out),
+                parameters=parameters,
+                kernel_name=kernel,
+                cwd=str(source.parent),
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout_s,
+                store_widget_state=False,
+                record_timing=False,
+                km=km,
+            )
+        finally:
+            # nbclient leaves a kernel it did not create running; stop it here rather than
+            # let it notice its parent exited (and print a warning about it)
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
         result = nbformat.read(str(out), as_version=4)
     atomic_write_bytes(target, notebook_bytes(normalize(result, key)))
 
@@ -366,7 +334,10 @@ def build(
                     same = Path(outs[path]).read_bytes() == path.read_bytes()
                     status = "same" if same else "differs"
                     if not same:
-                        message = f"{path}: committed notebook differs from a fresh build; run `casekit build`"
+                        message = (
+                            f"{path}: committed notebook differs from a fresh build; "
+                            "run `casekit build`"
+                        )
                 report.results.append(NotebookResult(path, status, message))
                 bar.set_postfix_str(f"{path.name}: {status}")
                 bar.update()

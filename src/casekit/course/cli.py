@@ -74,7 +74,7 @@ def data_check() -> None:
 def build(paths: tuple[Path, ...], jobs: int | None, force: bool, check: bool, quiet: bool) -> None:
     """Execute the course notebooks (default: notebooks/) in place, with outputs."""
     from casekit.course.build import build as run_build
-    from casekit.course.build import discover
+    from casekit.course.notebooks import discover
 
     folders = [p for p in paths if p.is_dir()] or ([] if paths else [Path("notebooks")])
     files = [p for p in paths if p.is_file()]
@@ -165,11 +165,16 @@ def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jo
     """Grade SUBMISSIONS/<student_id>/<NN_slug>.ipynb into a gradebook and feedback."""
     from casekit.course import assign as A
     from casekit.course import grade as G
+    from casekit.errors import CasekitError
 
-    names = {s.id: s.name for s in A.read_roster(roster)} if roster else None
-    results = G.grade(submissions, solutions_dir=solutions, out_dir=out, jobs=jobs, names=names,
-                      cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
-                      memory_mb=memory_mb, progress=not quiet)
+    try:
+        names = {s.id: s.name for s in A.read_roster(roster)} if roster else None
+        results = G.grade(submissions, solutions_dir=solutions, out_dir=out, jobs=jobs,
+                          names=names, cell_timeout=cell_timeout,
+                          notebook_timeout=notebook_timeout, memory_mb=memory_mb,
+                          progress=not quiet)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -211,14 +216,19 @@ def guide(root: Path, check: bool) -> None:
               default=Path("exercises"), show_default=True)
 @click.option("--instructor", type=click.Path(file_okay=False, path_type=Path),
               default=Path("instructor"), show_default=True)
-def site(out: Path, notebooks: Path, exercises: Path, instructor: Path) -> None:
+@click.option("--docs", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("docs"), show_default=True,
+              help="Project documents (*.md) shown on the site; sources.md is the bibliography.")
+@click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
+def site(out: Path, notebooks: Path, exercises: Path, instructor: Path, docs: Path,
+         force: bool) -> None:
     """Build the offline static course site from the executed notebooks (open OUT/index.html)."""
     from casekit.course.site import build_site
     from casekit.errors import CasekitError
 
     try:
         report = build_site(out, notebooks_dir=notebooks, exercises_dir=exercises,
-                            instructor_dir=instructor)
+                            instructor_dir=instructor, docs_dir=docs, force=force)
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"site: {report.summary()}")

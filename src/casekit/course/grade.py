@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import html
 import io
 import json
 import multiprocessing
@@ -41,11 +40,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit.course import assign as A
+from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.course.answers import compare
-from casekit.data.schema import atomic_write_bytes
 from casekit.errors import CasekitError
+from casekit.fileio import atomic_write_bytes
 
 CELL_TIMEOUT_S = 60
 NOTEBOOK_TIMEOUT_S = 300
@@ -205,24 +204,27 @@ def _parameterize(nb, values: dict):
 
 def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict:
     """Answers of the solution run with ``values`` (cached on disk by solution + values)."""
-    from casekit.course.build import read_notebook
-
     raw = solution_path.read_bytes()
     key = hashlib.sha256(raw + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
     cached = cache_dir / f"{key.hexdigest()[:24]}.json"
     if cached.exists():
         return json.loads(cached.read_text(encoding="utf-8"))
-    nb = read_notebook(solution_path)
-    spec = A.exercise_spec(nb, str(solution_path))
+    nb = N.read_notebook(solution_path)
+    spec = N.exercise_spec(nb, str(solution_path))
     run = _parameterize(nb, values)
     run.cells.append(_dump_cell(spec))
     with tempfile.TemporaryDirectory(prefix="casekit-solution-") as tmp:
         work = Path(tmp)
         status = _execute(run, _trusted_kernel_manager(work), work, cell_timeout=600,
                           notebook_timeout=1800)
-        errors = [o for c in run.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        errors = [
+            o for c in run.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+        ]
         if status != "ok" or errors or not (work / ANSWERS_FILE).exists():
-            detail = errors[0].get("ename", "") + ": " + errors[0].get("evalue", "") if errors else status
+            detail = (
+                errors[0].get("ename", "") + ": " + errors[0].get("evalue", "") if errors
+                else status
+            )
             raise CasekitError(f"{solution_path}: the solution failed with {values}: {detail}")
         answers = json.loads((work / ANSWERS_FILE).read_text(encoding="utf-8"))
     atomic_write_bytes(cached, json.dumps(answers, ensure_ascii=False, sort_keys=True).encode())
@@ -265,14 +267,12 @@ def _read_submission(raw: bytes):
 
 def grade_one(job: GradeJob) -> SubmissionResult:
     """Grade one submission; never raises (every problem becomes a status)."""
-    from casekit.course.build import read_notebook
-
     path = Path(job.path)
     raw = path.read_bytes()
     result = SubmissionResult(job.student_id, job.exercise_id, path.name,
                               hashlib.sha256(raw).hexdigest(), "graded")
-    solution = read_notebook(Path(job.solution))
-    spec = A.exercise_spec(solution, job.solution)
+    solution = N.read_notebook(Path(job.solution))
+    spec = N.exercise_spec(solution, job.solution)
     blank = score_answers(spec, {}, {})
     for q in blank:
         q.status, q.feedback_zh = "not_run", "未能运行，未得分。"
@@ -417,7 +417,8 @@ def export_csv(gradebook: Path, target: Path, names: dict[str, str] | None = Non
 _STATUS_ZH = {
     "correct": "✓ 正确", "incorrect": "✗ 不正确", "unanswered": "… 未作答",
     "needs_review": "✎ 待老师评阅", "not_run": "— 未运行",
-    "graded": "已评分", "invalid_json": "文件不是有效的 JSON", "not_a_notebook": "不是 Jupyter 笔记本",
+    "graded": "已评分", "invalid_json": "文件不是有效的 JSON",
+    "not_a_notebook": "不是 Jupyter 笔记本",
     "empty": "笔记本是空的", "kernel_died": "运行时内核崩溃", "timeout": "运行超时",
     "no_answers": "未能读取答案", "solution_failed": "参考答案运行失败（请联系老师）",
     "unknown_exercise": "未知练习",
@@ -432,37 +433,21 @@ _NOTES_ZH = {
 
 def feedback_html(student_id: str, name: str, results: Sequence[SubmissionResult]) -> str:
     """Per-student feedback: scores, statuses and hints; never checks or expected values."""
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
-        f"<title>{e(student_id)} 练习反馈</title><style>",
-        "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','PingFang SC',"
-        "'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;max-width:56rem;margin:2rem auto;"
-        "padding:0 1rem;color:#222}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
-        "td,th{border:1px solid #ddd;padding:.4rem .6rem;text-align:left}th{background:#f6f6f6}"
-        ".ok{color:#1a7f37}.bad{color:#c62828}</style></head><body>",
-        f"<h1>练习反馈 · Feedback</h1><p>学号 {e(student_id)} {e(name)}</p>",
-    ]
-    for r in results:
-        parts.append(
-            f"<h2>{e(r.exercise_id)} — {r.score:g} / {r.max_score:g} 分</h2>"
-            f"<p>状态：{e(_STATUS_ZH.get(r.status, r.status))}</p>"
-        )
-        for note in r.notes:
-            key = note.split("=")[0]
-            text = _NOTES_ZH.get(key, "有单元格运行超时，已中断。" if key == "cell_timeouts" else note)
-            parts.append(f"<p>注意：{e(text)}</p>")
-        parts.append("<table><tr><th>题目</th><th>得分</th><th>结果</th><th>反馈与提示</th></tr>")
-        for q in r.questions:
-            css = "ok" if q.status == "correct" else "bad" if q.status == "incorrect" else ""
-            parts.append(
-                f"<tr><td>{e(q.question_id)} {e(q.title_zh)}</td><td>{q.score:g} / {q.max_score:g}</td>"
-                f"<td class='{css}'>{e(_STATUS_ZH.get(q.status, q.status))}</td>"
-                f"<td>{e(q.feedback_zh)}</td></tr>"
-            )
-        parts.append("</table>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+    from casekit.course.templating import render
+
+    def note_zh(note: str) -> str:
+        key = note.split("=")[0]
+        timeout = "有单元格运行超时，已中断。"
+        return _NOTES_ZH.get(key, timeout if key == "cell_timeouts" else note)
+
+    return render(
+        "grade/feedback.html.j2",
+        student_id=student_id,
+        name=name,
+        results=results,
+        status_zh=lambda status: _STATUS_ZH.get(status, status),
+        note_zh=note_zh,
+    )
 
 
 # --- the batch -----------------------------------------------------------------------------
@@ -472,7 +457,7 @@ def find_submissions(
     submissions_dir: Path, solutions_dir: Path
 ) -> tuple[list[GradeJob], list[SubmissionResult]]:
     """Jobs for the newest submission per (student, exercise); statuses for the rest."""
-    solutions = {p.stem: p for p in A.solutions_in(solutions_dir)}
+    solutions = {p.stem: p for p in N.discover(solutions_dir)}
     candidates: dict[tuple[str, str], list[Path]] = defaultdict(list)
     skipped: list[SubmissionResult] = []
     for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
@@ -492,9 +477,9 @@ def find_submissions(
         jobs.append(job)
         for other in paths:
             if other != newest:
+                digest = hashlib.sha256(other.read_bytes()).hexdigest()
                 skipped.append(SubmissionResult(student, exercise + "#dup:" + other.name,
-                                                other.name, hashlib.sha256(other.read_bytes()).hexdigest(),
-                                                "duplicate_ignored"))
+                                                other.name, digest, "duplicate_ignored"))
     return jobs, skipped
 
 
@@ -517,9 +502,15 @@ def grade(
     cache = out_dir / ".expected-cache"
     cache.mkdir(exist_ok=True)
     todo, skipped = find_submissions(submissions_dir, solutions_dir)
+    for solution in sorted({job.solution for job in todo}):
+        # a broken solution is the trainer's problem: say so once, before any kernel starts
+        nb = N.read_notebook(Path(solution))
+        N.exercise_spec(nb, solution)
+        P.schema_from_metadata(nb, solution)
     for job in todo:
         job.cache_dir = str(cache)
-        job.cell_timeout, job.notebook_timeout, job.memory_mb = cell_timeout, notebook_timeout, memory_mb
+        job.cell_timeout, job.notebook_timeout = cell_timeout, notebook_timeout
+        job.memory_mb = memory_mb
     dup_students = {(r.student_id, r.exercise_id.split("#dup:")[0]) for r in skipped
                     if r.status == "duplicate_ignored"}
     results: list[SubmissionResult] = []

@@ -15,13 +15,12 @@ lunch and an afternoon break placed between sessions, and at most :data:`TEACHIN
 minutes of teaching a day. The two-day agenda teaches every notebook; an exercise is done in
 class right after its notebook when the day still has room, otherwise it becomes homework.
 
-The output is deterministic (no dates, sorted inputs): ``tests/test_guide.py`` compares the
+The output is deterministic (no dates, sorted inputs): ``tests/course/test_guide.py`` compares the
 committed ``workshop.md`` with what :func:`workshop_guide` produces now.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,8 +29,9 @@ from typing import Any
 
 import yaml
 
-from casekit.data.schema import atomic_write_bytes
-from casekit.errors import CasekitError
+from casekit.course import notebooks as N
+from casekit.errors import CasekitError, GuideError
+from casekit.fileio import atomic_write_bytes
 
 GUIDE_PATH = Path("instructor") / "workshop.md"
 NOTES_PATH = Path("instructor") / "notes.yaml"
@@ -40,11 +40,6 @@ GRADING_DOC = "grading.md"  # relative to instructor/
 APPENDIX_PREFIX = "附录"  # a notebook titled "NN 附录：…" is optional reading
 DAY_START_MIN = 9 * 60
 TEACHING_CAP_MIN = 8 * 60  # teaching minutes a day, breaks excluded
-_NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-
-
-class GuideError(CasekitError, ValueError):
-    """The notebooks, solutions or ``instructor/notes.yaml`` cannot make a consistent guide."""
 
 
 @dataclass(frozen=True)
@@ -139,113 +134,65 @@ class Agenda:
 # --- reading the course ----------------------------------------------------------------------
 
 
-def _source(cell: Mapping[str, Any]) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
+def _read(path: Path):
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        return N.read_notebook(path)
+    except (OSError, CasekitError) as exc:
         raise GuideError(f"{path}: cannot read the notebook ({exc})") from None
-
-
-def _markdown_cells(nb: Mapping[str, Any]) -> list[str]:
-    return [_source(c) for c in nb.get("cells", []) if c.get("cell_type") == "markdown"]
-
-
-def _sections(markdown: str) -> list[tuple[str, str]]:
-    """``## heading`` → body, in order, for one markdown cell."""
-    out: list[tuple[str, list[str]]] = []
-    for line in markdown.splitlines():
-        heading = re.match(r"^##\s+(.+?)\s*$", line)
-        if heading:
-            out.append((heading.group(1), []))
-        elif out:
-            out[-1][1].append(line)
-    return [(title, "\n".join(body).strip()) for title, body in out]
-
-
-def _section(cells: Iterable[str], title: str, *, last: bool = False) -> str | None:
-    found = [body for cell in cells for t, body in _sections(cell) if t == title]
-    if not found:
-        return None
-    return found[-1] if last else found[0]
-
-
-def _minutes(text: str, where: str) -> int:
-    found = re.search(r"(\d+)\s*分钟", text)
-    if not found:
-        raise GuideError(f"{where}: no time in minutes (write it as 'NN 分钟')")
-    return int(found.group(1))
-
-
-def _numbered(text: str) -> tuple[tuple[int, str], ...]:
-    """``1. question`` items; indented lines continue the item above them."""
-    items: list[list[Any]] = []
-    for line in text.splitlines():
-        item = re.match(r"^\s*(\d+)[.、]\s*(.+?)\s*$", line)
-        if item:
-            items.append([int(item.group(1)), item.group(2)])
-        elif items and line.strip() and line[:1].isspace():
-            items[-1][1] += line.strip()
-    return tuple((n, q) for n, q in items)
 
 
 def _discover(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise GuideError(f"{folder} is not a folder")
-    return sorted(p for p in folder.iterdir() if _NOTEBOOK_NAME.match(p.name))
+    return N.discover(folder)
 
 
 def read_module(path: Path) -> Module:
     """Title, minutes, objectives and discussion questions of one curriculum notebook."""
-    cells = _markdown_cells(_read_json(path))
-    if not cells:
+    nb = _read(path)
+    if not N.markdown_cells(nb):
         raise GuideError(f"{path.name}: no markdown cells")
-    opening = cells[0]
-    heading = re.search(r"^#\s+(.+?)\s*$", opening, re.M)
-    title = re.sub(r"^\d\d\s+", "", heading.group(1)) if heading else path.stem
-    time_text = _section([opening], "预计用时")
-    if time_text is None:
+    head = N.opening(nb, path)
+    if not head.has_timing:
         raise GuideError(f"{path.name}: the opening cell has no '## 预计用时' section")
-    objectives_text = _section([opening], "学习目标") or ""
-    objectives = tuple(
-        m.group(1).strip() for m in re.finditer(r"^\s*[-*]\s+(.+)$", objectives_text, re.M)
-    )
-    if not objectives:
+    if not head.objectives:
         raise GuideError(f"{path.name}: no bullet points under '## 学习目标'")
-    discussion = _section(cells, "讨论题", last=True)
-    questions = _numbered(discussion or "")
+    questions = N.discussion_questions(nb)
     if not questions:
         raise GuideError(f"{path.name}: no numbered questions under '## 讨论题'")
+    if head.minutes is None:
+        raise GuideError(
+            f"{path.name} '## 预计用时': no time in minutes (write it as 'NN 分钟')"
+        )
     return Module(
-        slug=path.stem,
-        number=path.name[:2],
-        title=title,
-        minutes=_minutes(time_text, f"{path.name} '## 预计用时'"),
-        objectives=objectives,
+        slug=head.slug,
+        number=head.number,
+        title=head.title,
+        minutes=head.minutes,
+        objectives=head.objectives,
         questions=questions,
     )
 
 
 def read_exercise(path: Path) -> Exercise:
     """Title, minutes and questions of one exercise, from its solution notebook."""
-    nb = _read_json(path)
-    meta = nb.get("metadata", {}).get("casekit", {}).get("exercise")
-    if not isinstance(meta, Mapping) or not meta.get("questions"):
-        raise GuideError(f"{path.name}: no questions in metadata.casekit.exercise")
-    cells = _markdown_cells(nb)
-    time_line = re.search(r"预计用时[^\n]*", cells[0] if cells else "")
-    if time_line is None:
+    nb = _read(path)
+    try:
+        spec = N.exercise_spec(nb, path.name)
+    except CasekitError as exc:
+        raise GuideError(str(exc)) from None
+    cells = N.markdown_cells(nb)
+    if not re.search(N.TIMING, cells[0] if cells else ""):
         raise GuideError(f"{path.name}: the first cell has no '预计用时' line")
+    minutes = N.exercise_minutes(nb)
+    if minutes is None:
+        raise GuideError(f"{path.name} '预计用时': no time in minutes (write it as 'NN 分钟')")
     return Exercise(
         slug=path.stem,
         number=path.name[:2],
-        title=str(meta.get("title_zh") or path.stem),
-        minutes=_minutes(time_line.group(0), f"{path.name} '预计用时'"),
-        questions=tuple(dict(q) for q in meta["questions"]),
+        title=str(spec.get("title_zh") or path.stem),
+        minutes=minutes,
+        questions=tuple(dict(q) for q in spec["questions"]),
     )
 
 

@@ -54,16 +54,16 @@ class ParamSpec:
 
 def schema_from_metadata(nb, where: str = "notebook") -> dict[str, ParamSpec]:
     """The declared parameter schema of a notebook (``metadata.casekit.parameters``)."""
-    raw = nb.get("metadata", {}).get("casekit", {}).get("parameters")
+    from casekit import schemas
+
+    meta = nb.get("metadata", {}).get("casekit", {})
+    raw = meta.get("parameters") if isinstance(meta, Mapping) else None
     if not isinstance(raw, Mapping) or not raw:
         raise NotebookError(f"{where}: no parameter schema in metadata.casekit.parameters")
+    schemas.check_notebook_metadata(meta, where)
     schema = {}
     for name, spec in raw.items():
-        kind = spec.get("type")
-        if kind not in TYPES:
-            raise NotebookError(
-                f"{where}: parameter {name!r} has type {kind!r}; expected one of {sorted(TYPES)}"
-            )
+        kind = spec["type"]
         schema[name] = ParamSpec(
             name=name,
             type=kind,

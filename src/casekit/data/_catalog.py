@@ -7,9 +7,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from casekit.errors import SchemaViolationError
+
 CATALOG_FILE = "catalog.yaml"
-TYPES = frozenset({"int", "float", "str", "category", "bool", "datetime", "date"})
-KINDS = frozenset({"fact", "synthetic"})
 
 
 def datasets_dir() -> Path:
@@ -38,58 +38,34 @@ def raw_catalog() -> dict[str, dict[str, Any]]:
     path = datasets_dir() / CATALOG_FILE
     with path.open(encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
-    entries = doc.get("datasets") if isinstance(doc, dict) else None
-    if not isinstance(entries, dict) or not entries:
-        raise ValueError(f"{path}: expected a top-level 'datasets:' mapping of name -> entry")
-    for name, entry in entries.items():
-        _check_entry(path, name, entry)
-    return entries
+    check_catalog(doc, str(path))
+    return doc["datasets"]
 
 
-_REQUIRED_ENTRY = ("file", "kind", "title", "description", "licence", "columns")
-_REQUIRED_COLUMN = ("name", "type", "zh", "description")
+def check_catalog(doc: Any, where: str = CATALOG_FILE) -> None:
+    """Raise ``SchemaViolationError`` naming ``where`` and the field if ``doc`` is invalid.
+
+    The structure is checked with the JSON Schema ``casekit/schemas/catalog.schema.json``;
+    the two rules a schema cannot state (unique column names, a ``source`` column in every
+    fact table) are checked here.
+    """
+    from casekit import schemas
+
+    schemas.check_catalog(doc, where)
+    for name, entry in doc["datasets"].items():
+        _check_entry(Path(where), name, entry)
 
 
 def _check_entry(path: Path, name: str, entry: dict[str, Any]) -> None:
-    where = f"{path}: dataset {name!r}"
-    missing = [k for k in _REQUIRED_ENTRY if k not in entry]
-    if missing:
-        raise ValueError(f"{where} lacks {', '.join(missing)}")
-    if entry["kind"] not in KINDS:
-        raise ValueError(f"{where} has kind {entry['kind']!r}; expected one of {sorted(KINDS)}")
-    for lang in ("zh", "en"):
-        for key in ("title", "description"):
-            if not entry[key].get(lang):
-                raise ValueError(f"{where} lacks {key}.{lang}")
-    if entry["kind"] == "fact" and not entry.get("sources"):
-        raise ValueError(f"{where} is a fact table but lists no 'sources' (citation ids from facts/sources.csv)")
-    if entry["kind"] == "synthetic":
-        gen = entry.get("generator") or {}
-        if not gen.get("function") or "seed" not in gen:
-            raise ValueError(f"{where} is synthetic but lacks generator.function or generator.seed")
+    where = f"{path}: catalog.datasets.{name}"
     names = set()
-    for col in entry["columns"]:
-        missing = [k for k in _REQUIRED_COLUMN if k not in col]
-        if missing:
-            raise ValueError(f"{where}, column {col.get('name')!r} lacks {', '.join(missing)}")
-        if col["type"] not in TYPES:
-            raise ValueError(
-                f"{where}, column {col['name']!r} has type {col['type']!r}; "
-                f"expected one of {sorted(TYPES)}"
-            )
-        if col["type"] == "category" and not col.get("allowed"):
-            raise ValueError(f"{where}, category column {col['name']!r} lists no 'allowed' values")
-        extra = set(col["description"]) - {"zh", "en"}
-        if extra:
-            raise ValueError(
-                f"{where}, column {col['name']!r}: description has unexpected keys "
-                f"{sorted(map(str, extra))}; quote texts that contain commas"
-            )
-        for lang in ("zh", "en"):
-            if not col["description"].get(lang):
-                raise ValueError(f"{where}, column {col['name']!r} lacks description.{lang}")
+    for i, col in enumerate(entry["columns"]):
         if col["name"] in names:
-            raise ValueError(f"{where} declares column {col['name']!r} twice")
+            raise SchemaViolationError(
+                f"{where}.columns[{i}].name: column {col['name']!r} is declared twice"
+            )
         names.add(col["name"])
     if entry["kind"] == "fact" and "source" not in names:
-        raise ValueError(f"{where} is a fact table and needs a 'source' column")
+        raise SchemaViolationError(
+            f"{where}.columns: a fact table needs a 'source' column (the cited article)"
+        )

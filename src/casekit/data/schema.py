@@ -25,9 +25,7 @@ date      ``datetime64[ns]`` (midnight, naive)    ``YYYY-MM-DD``
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from casekit.errors import MissingColumnError, SchemaViolationError
+from casekit.fileio import atomic_write_bytes
 
 TZ = "Asia/Shanghai"
 DATETIME_DTYPE = f"datetime64[ns, {TZ}]"
@@ -190,7 +189,7 @@ def _without_pandas_on_spark():
     """Hide ``pyspark.pandas`` from pandera's probes while the block runs.
 
     pandera imports ``pyspark.pandas`` when pyspark is installed (on import) or loaded (on
-    its first validation). Our test extras install pyspark for tests/test_spark.py, and that
+    its first validation). Our test extras install pyspark for tests/data/test_spark.py, and that
     import costs seconds and prints a pandas-3 FutureWarning into every notebook that loads
     a dataset. It only serves pandas-on-Spark, which casekit does not use (and which fails to
     import under pandas 3 anyway), so the probes are told the module is absent; the block is
@@ -340,23 +339,6 @@ def to_storage(df: pd.DataFrame, entry: Mapping[str, Any]) -> pd.DataFrame:
         elif col["type"] == "category":
             out[name] = out[name].astype("object")
     return out
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        # mkstemp creates the file 0600; give it the mode a normal write would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def serialize(df: pd.DataFrame, entry: Mapping[str, Any], suffix: str) -> bytes:

@@ -11,11 +11,12 @@ import pytest
 
 from casekit.course import assign as A
 from casekit.course import build as B
+from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.errors import BadParameterError, NotebookError, UnknownParameterError
-from tests import toy_exercise as toy
+from tests.fixtures import toy_exercise as toy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_schema_and_parameters_cell_agree(solution):
     assert set(schema) == {"seed", "brand", "budget_cny"}
     nb = B.read_notebook(solution)
     nb.cells[1].source = "seed: int = 7\nbrand: str = '美宝莲'"
-    with pytest.raises(NotebookError, match="assigns .* but the schema declares"):
+    with pytest.raises(NotebookError, match=r"assigns .* but the schema declares"):
         P.check_notebook(nb)
     nb.cells[1].metadata["tags"] = []
     with pytest.raises(NotebookError, match="no cell tagged 'parameters'"):
@@ -39,15 +40,17 @@ def test_validation_names_parameter_value_and_what_is_allowed(solution):
     schema = P.check_notebook(B.read_notebook(solution))
     assert P.validate(schema, {"seed": "42", "budget_cny": 5}) == {
         "seed": 42, "brand": "美宝莲", "budget_cny": 5.0}
-    with pytest.raises(UnknownParameterError, match="unknown parameter 'sede'.*brand, budget_cny, seed"):
+    with pytest.raises(UnknownParameterError,
+                       match=r"unknown parameter 'sede'.*brand, budget_cny, seed"):
         P.validate(schema, {"sede": 1})
     with pytest.raises(BadParameterError, match=r"'seed' is 'abc'; expected a int >= 1 <= 9999"):
         P.validate(schema, {"seed": "abc"})
     with pytest.raises(BadParameterError, match="'seed' is 0; expected"):
         P.validate(schema, {"seed": 0})
-    with pytest.raises(BadParameterError, match="'brand' is '香奈儿'; expected one of 美宝莲, 欧莱雅, 兰蔻"):
+    with pytest.raises(BadParameterError,
+                       match="'brand' is '香奈儿'; expected one of 美宝莲, 欧莱雅, 兰蔻"):
         P.validate(schema, {"brand": "香奈儿"})
-    with pytest.raises(BadParameterError, match="'budget_cny' is -1.0"):
+    with pytest.raises(BadParameterError, match=r"'budget_cny' is -1\.0"):
         P.validate(schema, {"budget_cny": -1.0})
     with pytest.raises(BadParameterError, match="'seed' is True"):
         P.validate(schema, {"seed": True})
@@ -143,10 +146,10 @@ def test_committed_exercises_are_current():
 
 
 def test_at_least_nine_exercises_with_three_to_six_questions():
-    solutions = A.solutions_in(ROOT / "solutions")
+    solutions = N.discover(ROOT / "solutions")
     assert len(solutions) >= 9
     for path in solutions:
         nb = B.read_notebook(path)
-        spec = A.exercise_spec(nb, str(path))
+        spec = N.exercise_spec(nb, str(path))
         assert 3 <= len(spec["questions"]) <= 6, path.name
         assert any(s.vary for s in P.check_notebook(nb, str(path)).values()), path.name

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from casekit.course import guide as G
 from casekit.course.cli import main
+from tests.fixtures import course as course_fixtures
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 
@@ -188,52 +188,8 @@ def test_a_missing_note_is_named(course):
 # --- a toy course: the guide follows the notebooks -------------------------------------------
 
 
-def _toy_course(root: Path, minutes: tuple[int, ...] = (40, 200, 150)) -> None:
-    (root / "notebooks").mkdir(parents=True)
-    (root / "solutions").mkdir()
-    (root / "instructor").mkdir()
-    for i, m in enumerate(minutes):
-        opening = (
-            f"# {i:02d} 模块{i}\n\n## 学习目标\n- 目标甲\n- 目标乙\n\n## 预计用时\n{m} 分钟\n\n"
-            "## 先修要求\n无\n"
-        )
-        closing = "## 要点回顾\n- 要点\n\n## 讨论题\n1. 第一问？\n2. 第二问？\n"
-        nb = nbformat.v4.new_notebook(
-            cells=[nbformat.v4.new_markdown_cell(opening), nbformat.v4.new_markdown_cell(closing)]
-        )
-        nbformat.write(nb, root / "notebooks" / f"{i:02d}_m{i}.ipynb")
-    solution = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell("# 练习 01\n\n**预计用时**：20 分钟\n")]
-    )
-    solution.metadata["casekit"] = {
-        "exercise": {
-            "id": "01_m1",
-            "title_zh": "玩具练习",
-            "questions": [
-                {"id": "q1", "kind": "number", "points": 2},
-                {"id": "q2", "kind": "text", "points": 1},
-            ],
-        }
-    }
-    nbformat.write(solution, root / "solutions" / "01_m1.ipynb")
-    notes = {
-        "agenda": {"one_day": {"before": ["00_m0"], "covered": ["01_m1"], "why": "玩具。"}},
-        "discussion": {
-            f"{i:02d}_m{i}": {1: ["要点一", "要点二"], 2: ["要点三", "要点四"]}
-            for i in range(len(minutes))
-        },
-        "mistakes": {
-            "01_m1": [
-                {"questions": ["q1"], "mistake": "错一", "fix": "改一"},
-                {"questions": ["q2"], "mistake": "错二", "fix": "改二"},
-            ]
-        },
-    }
-    (root / G.NOTES_PATH).write_text(yaml.safe_dump(notes, allow_unicode=True), "utf-8")
-
-
 def test_write_guide_follows_a_change_of_timing(tmp_path):
-    _toy_course(tmp_path)
+    course_fixtures.guide_course(tmp_path)
     target = G.write_guide(tmp_path)
     assert target == tmp_path / "instructor" / "workshop.md"
     first = target.read_text(encoding="utf-8")
@@ -254,7 +210,7 @@ def test_write_guide_follows_a_change_of_timing(tmp_path):
 
 
 def test_a_new_discussion_question_without_notes_fails_by_name(tmp_path):
-    _toy_course(tmp_path)
+    course_fixtures.guide_course(tmp_path)
     nb_path = tmp_path / "notebooks" / "02_m2.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells[-1].source += "3. 新加的第三问？\n"
@@ -266,7 +222,7 @@ def test_a_new_discussion_question_without_notes_fails_by_name(tmp_path):
 
 
 def test_a_course_that_does_not_fit_two_days_is_refused(tmp_path):
-    _toy_course(tmp_path, minutes=(300, 300, 300))
+    course_fixtures.guide_course(tmp_path, minutes=(300, 300, 300))
     with pytest.raises(G.GuideError, match="more than 480"):
         G.workshop_guide(tmp_path)
 

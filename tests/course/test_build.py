@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from casekit.course import build as b
+from casekit.course import notebooks as N
 from casekit.errors import NotebookError
 
 pytestmark = pytest.mark.slow
@@ -21,7 +22,8 @@ def _notebook(path: Path, *sources: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "casekit", "display_name": "casekit", "language": "python"}
     nb.cells = [
-        nbformat.v4.new_markdown_cell(s[3:]) if s.startswith("md:") else nbformat.v4.new_code_cell(s)
+        nbformat.v4.new_markdown_cell(s[3:]) if s.startswith("md:")
+        else nbformat.v4.new_code_cell(s)
         for s in sources
     ]
     nbformat.write(nb, path)
@@ -47,11 +49,12 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_build_executes_reports_failure_and_keeps_other_notebooks(course: Path):
     failing_before = (course / "02_fail.ipynb").read_bytes()
-    report = b.build(b.discover([course]), jobs=2, progress=False)
+    report = b.build(N.discover([course]), jobs=2, progress=False)
     status = {r.path.name: r for r in report.results}
     assert status["01_ok.ipynb"].status == "built"
     assert status["02_fail.ipynb"].status == "failed"
-    assert "02_fail.ipynb: cell 2 (In [2]) raised ZeroDivisionError" in status["02_fail.ipynb"].message
+    message = status["02_fail.ipynb"].message
+    assert "02_fail.ipynb: cell 2 (In [2]) raised ZeroDivisionError" in message
     assert not report.ok
     # the failed notebook is untouched and no temporary file is left next to it
     assert (course / "02_fail.ipynb").read_bytes() == failing_before
@@ -65,7 +68,7 @@ def test_build_executes_reports_failure_and_keeps_other_notebooks(course: Path):
 
 def test_rebuild_is_cached_and_forced_rebuild_is_byte_identical(course: Path):
     (course / "02_fail.ipynb").unlink()
-    paths = b.discover([course])
+    paths = N.discover([course])
     b.build(paths, progress=False)
     first = (course / "01_ok.ipynb").read_bytes()
     again = b.build(paths, progress=False)
@@ -74,13 +77,14 @@ def test_rebuild_is_cached_and_forced_rebuild_is_byte_identical(course: Path):
     assert [r.status for r in forced.results] == ["built"]
     assert (course / "01_ok.ipynb").read_bytes() == first, "two builds must be byte-identical"
     # widget model ids are renumbered deterministically, not random uuid4s
-    view = json.loads(first)["cells"][2]["outputs"][0]["data"]["application/vnd.jupyter.widget-view+json"]
+    data = json.loads(first)["cells"][2]["outputs"][0]["data"]
+    view = data["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"].split("-")[2].startswith("5"), "uuid5 expected"
 
 
 def test_editing_a_cell_invalidates_the_cache(course: Path):
     (course / "02_fail.ipynb").unlink()
-    paths = b.discover([course])
+    paths = N.discover([course])
     b.build(paths, progress=False)
     nb = nbformat.read(course / "01_ok.ipynb", as_version=4)
     nb.cells[1].source = "import ipywidgets as w\nprint('changed')"
@@ -117,12 +121,13 @@ def test_declared_data_inputs_are_part_of_the_build_key(tmp_path: Path):
 
 def test_check_mode_passes_when_current_and_fails_on_drift(course: Path):
     (course / "02_fail.ipynb").unlink()
-    paths = b.discover([course])
+    paths = N.discover([course])
     b.build(paths, progress=False)
     assert b.build(paths, check=True, progress=False).ok
     nb = json.loads((course / "01_ok.ipynb").read_text(encoding="utf-8"))
     nb["cells"][1]["outputs"][0]["text"] = ["stale output\n"]
-    (course / "01_ok.ipynb").write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    text = json.dumps(nb, indent=1, ensure_ascii=False)
+    (course / "01_ok.ipynb").write_text(text, encoding="utf-8")
     report = b.build(paths, check=True, progress=False)
     assert [r.status for r in report.results] == ["differs"]
     assert "differs from a fresh build" in report.results[0].message
@@ -140,10 +145,10 @@ def test_cli_exit_status_and_messages(course: Path):
 
 def test_malformed_notebook_is_reported_not_crashing(tmp_path: Path):
     (tmp_path / "01_broken.ipynb").write_text("{ not json", encoding="utf-8")
-    report = b.build(b.discover([tmp_path]), progress=False)
+    report = b.build(N.discover([tmp_path]), progress=False)
     assert report.results[0].status == "failed"
     assert "not a valid notebook file" in report.results[0].message
-    with pytest.raises(NotebookError, match="01_broken.ipynb"):
+    with pytest.raises(NotebookError, match=r"01_broken\.ipynb"):
         b.read_notebook(tmp_path / "01_broken.ipynb")
 
 
@@ -153,17 +158,27 @@ def test_missing_kernel_gives_a_fix(tmp_path: Path):
     nb.metadata["kernelspec"]["name"] = "no-such-kernel"
     nbformat.write(nb, path)
     report = b.build([path], progress=False)
-    assert "kernel 'no-such-kernel' is not installed; run `casekit kernel`" in report.results[0].message
+    message = report.results[0].message
+    assert "kernel 'no-such-kernel' is not installed; run `casekit kernel`" in message
 
 
 def test_discover_takes_only_numbered_notebooks(tmp_path: Path):
     for name in ("00_a.ipynb", "10_b.ipynb", "scratch.ipynb", "1_c.ipynb"):
         (tmp_path / name).write_text("{}", encoding="utf-8")
-    assert [p.name for p in b.discover([tmp_path])] == ["00_a.ipynb", "10_b.ipynb"]
+    assert [p.name for p in N.discover([tmp_path])] == ["00_a.ipynb", "10_b.ipynb"]
 
 
 def test_written_notebook_has_normal_file_mode(course: Path):
     (course / "02_fail.ipynb").unlink()
     os.chmod(course / "01_ok.ipynb", 0o644)
-    b.build(b.discover([course]), progress=False)
+    b.build(N.discover([course]), progress=False)
     assert (course / "01_ok.ipynb").stat().st_mode & 0o777 == 0o644
+
+
+def test_build_output_has_no_tcp_kernel_warning(tmp_path: Path):
+    # kernels are started over IPC in a private temp folder: ipykernel has nothing to warn about
+    _notebook(tmp_path / "01_quiet.ipynb", "print('hi')")
+    result = _cli("build", "--quiet", "--force", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Kernel is running over TCP without encryption" not in result.stderr + result.stdout
+    assert "[IPKernelApp] WARNING" not in result.stderr

@@ -12,7 +12,7 @@ import pytest
 
 from casekit.course import assign as A
 from casekit.course import grade as G
-from tests import toy_exercise as toy
+from tests.fixtures import toy_exercise as toy
 
 pytestmark = pytest.mark.slow
 NB = f"{toy.EXERCISE_ID}.ipynb"
@@ -69,7 +69,8 @@ def graded(tmp_path_factory):
     gradebook = str(tmp / "out" / "gradebook.sqlite")
     _submit(tmp, "s14", _code(answered("s14"), f"stolen = open({solution_path!r}).read()"))
     _submit(tmp, "s15", _code(answered("s15"),
-                              f"import sqlite3\nsqlite3.connect({gradebook!r}).execute('DROP TABLE scores')"))
+                              f"import sqlite3\nsqlite3.connect({gradebook!r})"
+                              ".execute('DROP TABLE scores')"))
     _submit(tmp, "s16", _code(answered("s16"), "open('/tmp/casekit-escape.txt', 'w').write('x')"))
     _submit(tmp, "s17", _code(answered("s17"), "import subprocess\nsubprocess.run(['ls', '/'])"))
     _submit(tmp, "s18", answered("s18", q1_ctr="0.5"), name=f"{toy.EXERCISE_ID} (old).ipynb")
@@ -201,7 +202,9 @@ def test_regrading_one_student_replaces_only_their_rows(graded, tmp_path):
                                [G.QuestionResult("q1", "点击率", 2, 2, "correct", "正确。")])
     G.record(book, [fixed])
     con = sqlite3.connect(book)
-    after = con.execute("SELECT * FROM scores WHERE student_id != 's02' ORDER BY 1, 2, 3").fetchall()
+    after = con.execute(
+        "SELECT * FROM scores WHERE student_id != 's02' ORDER BY 1, 2, 3"
+    ).fetchall()
     mine = con.execute("SELECT question_id, score FROM scores WHERE student_id = 's02'").fetchall()
     con.close()
     assert after == before and mine == [("q1", 2.0)]

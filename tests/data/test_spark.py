@@ -21,7 +21,7 @@ from casekit import audience, funnel
 from casekit.data import engine, generators
 from casekit.errors import BadParameterError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 T0 = 1511539200  # 2017-11-25 00:00 Beijing time, in Unix seconds
 DAY = 86_400
 WINDOW = ("2017-11-25", "2017-12-03")  # SqlTable's default window, the Tianchi one
