@@ -766,7 +766,9 @@ def test_what_if_chart_line_and_current_marker():
     assert line["x"]["title"] == "变化幅度 (change)" and line["x"]["axis"]["format"] == ".1~%"
     assert line["y"]["title"] == "销售额 (GMV, CNY)"
     assert [r["x"] for r in rows(spec, 0)] == [-0.2, -0.1, 0.0, 0.1, 0.2]  # sorted by x
-    assert rows(spec, 2) == [{"x": 0.0, "y": 100_000.0, "label": "当前 current: 100,000"}]
+    assert rows(spec, 1) == [{"x": 0.0}]  # dashed rule at the current x
+    assert rows(spec, 2) == [{"x": 0.0, "y": 100_000.0}]
+    assert rows(spec, 3) == [{"x": 0.0, "y": 100_000.0, "label": "当前 current: 100,000"}]
     # the label sits right of the plot, level with its dot, not on the line
     text = spec["layer"][3]
     assert text["encoding"]["x"] == {"value": "width"} and text["mark"]["align"] == "left"
@@ -804,7 +806,12 @@ def test_what_if_chart_current_labels_of_close_lines_do_not_touch():
     # 100 and 101 lie ~10 px apart on a 300 px axis over 90..120: the labels are pushed apart
     pixel = {rows_of(spec, t)[0]["y"]: 300 * (1 - (rows_of(spec, t)[0]["y"] - 90) / 30)
              + t["mark"].get("dy", 0) for t in texts}
-    assert abs(pixel[100.0] - pixel[101.0]) >= 15
+    assert abs(pixel[100.0] - pixel[101.0]) >= 18
+    # lines meeting at the current point share one label
+    same = curve.assign(gmv_cny=[90, 100, 110, 95, 100, 120])
+    spec = charts.what_if_chart(same, series_col="factor").to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert [r["label"] for t in texts for r in rows_of(spec, t)] == ["当前 current · a / b: 100.00"]
 
 
 def test_what_if_chart_step_function_at_a_threshold():
@@ -824,7 +831,7 @@ def test_what_if_chart_step_function_at_a_threshold():
                                 x="list_price_cny", y="final_price_cny", current=599,
                                 current_y=exact, interpolate="step-after").to_dict()
     assert spec["layer"][0]["mark"]["interpolate"] == "step-after"
-    assert rows(spec, 2)[0]["y"] == 459.0 and rows(spec, 2)[0]["label"] == "当前 current: 459.00"
+    assert rows(spec, 2)[0]["y"] == 459.0 and rows(spec, 3)[0]["label"] == "当前 current: 459.00"
     assert spec["layer"][0]["encoding"]["x"]["title"] == "标价 (list price, CNY)"
     assert spec["layer"][0]["encoding"]["y"]["title"] == "到手价 (final price, CNY)"
     with pytest.raises(BadParameterError, match="'interpolate'"):

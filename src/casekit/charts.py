@@ -867,7 +867,7 @@ def ab_interval_chart(
 
 
 _INTERPOLATIONS = ("linear", "step-after")
-_LABEL_GAP_PX = 15  # minimum vertical distance between two "当前 current" labels
+_LABEL_GAP_PX = 18  # minimum distance between two "当前 current" labels (CJK line box)
 
 
 def _line_data(
@@ -1125,15 +1125,23 @@ def what_if_chart(
                 zh="当前值",
             )
         marker = _marker_values(data, now, current_y, keys=keys, x=x)
-        marker["label"] = [
-            "当前 current" + (f" · {s}" if keys else "") + f": {_fmt(v, y)}"
-            for v, s in zip(marker["y"], marker["series"] if keys else marker["y"], strict=True)
+        # Lines meeting at the current point share one label: "当前 current · a / b: 55,234".
+        shown = [_fmt(v, y) for v in marker["y"]]
+        names: dict[str, list[str]] = {}
+        for i, text in enumerate(shown):
+            names.setdefault(text, []).append(str(marker["series"].iloc[i]) if keys else "")
+        labels = marker.drop_duplicates("y").copy() if not keys else marker.loc[
+            ~pd.Series(shown).duplicated().to_numpy()].copy()
+        labels["label"] = [
+            "当前 current" + (f" · {' / '.join(names[_fmt(v, y)])}" if keys else "")
+            + f": {_fmt(v, y)}" for v in labels["y"]
         ]
         y_lo = min(float(data["y"].min()), float(marker["y"].min()))
         y_hi = max(float(data["y"].max()), float(marker["y"].max()))
-        offsets = _label_offsets(marker["y"].tolist(), y_lo, y_hi, 300.0)
+        offsets = _label_offsets(labels["y"].tolist(), y_lo, y_hi, 300.0)
         layers.append(
-            alt.Chart(marker).mark_rule(color=ACCENT, strokeDash=[3, 3], opacity=0.6)
+            alt.Chart(pd.DataFrame({"x": [now]})).mark_rule(color=ACCENT, strokeDash=[3, 3],
+                                                             opacity=0.6)
             .encode(x="x:Q")
         )
         layers.append(
@@ -1141,7 +1149,7 @@ def what_if_chart(
             .encode(x="x:Q", y="y:Q", tooltip=tooltip)
         )
         # Labels sit right of the plot, level with their dot: never on top of a line.
-        for dy, part in marker.groupby(np.asarray(offsets), sort=False):
+        for dy, part in labels.groupby(np.asarray(offsets), sort=False):
             layers.append(
                 alt.Chart(part).mark_text(
                     align="left", baseline="middle", dx=10, dy=float(dy), color=ACCENT
