@@ -1000,3 +1000,140 @@ def test_daily_metric_chart_bad_inputs():
     spec = charts.daily_metric_chart(daily_table(), "visitors", empty).to_dict()
     assert marks(spec) == ["line"]
     assert "no anomaly days" in spec["title"]["subtitle"]
+
+
+# ---------------------------------------------------------------------------------------
+# What a student sees in the committed notebooks
+# ---------------------------------------------------------------------------------------
+
+COMMITTED = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # list_price_cny, buy_pv_rate
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# the subtitle each chart kind may carry (usermeta.casekit.chart); None = checked by pattern
+SUBTITLE_OF_KIND = {
+    "what_if": re.compile(r"^What-if curve(: red dot = current plan)?$"),
+    "line": re.compile(r"^(?!What-if)\S.* by \S.*$"),
+    "funnel": re.compile(r"^Conversion funnel"),
+    "timeline": re.compile(r"^Timeline$"),
+    "aipl_flow": re.compile(r"^AIPL transitions"),
+    "auction": re.compile(r"^Keyword auction"),
+    "ab_interval": re.compile(r"^A/B test"),
+    "calendar": re.compile(r"^Campaign calendar"),
+    "daily": re.compile(r"^Daily (?![a-z]+_)[^;]+(;.*)?$"),
+}
+
+
+def _committed_charts() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in COMMITTED:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for index, cell in enumerate(nb["cells"]):
+            for output in cell.get("outputs", []):
+                spec = output.get("data", {}).get(charts.VEGALITE_MIMETYPE)
+                if spec is not None:
+                    found.append((f"{path.stem} cell {index}", spec))
+    return found
+
+
+def _titles(node: Any, out: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Every axis and legend title of a spec (encoding channels, axis/legend objects)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in {"x", "y", "x2", "y2", "color", "size", "shape", "opacity", "xOffset",
+                       "yOffset", "theta", "radius"} and isinstance(value, dict):
+                if "title" in value:
+                    out.append((key, value["title"]))
+                for sub in ("axis", "legend"):
+                    if isinstance(value.get(sub), dict) and "title" in value[sub]:
+                        out.append((f"{key}.{sub}", value[sub]["title"]))
+            _titles(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _titles(value, out)
+    return out
+
+
+def test_committed_chart_titles_are_bilingual_not_column_names():
+    charts_found = _committed_charts()
+    assert len(charts_found) > 30  # every notebook has charts
+    bad = []
+    for where, spec in charts_found:
+        for channel, title in _titles(spec, []):
+            if title is None:
+                continue  # no title at all (e.g. a legend explained by its labels)
+            text = " ".join(title) if isinstance(title, list) else str(title)
+            if SNAKE.search(text) or not CJK.search(text):
+                bad.append(f"{where}: {channel} title {text!r}")
+        subtitle = spec.get("title", {}).get("subtitle", "") if isinstance(
+            spec.get("title"), dict) else ""
+        if SNAKE.search(str(subtitle)):
+            bad.append(f"{where}: subtitle {subtitle!r} names a raw column")
+    assert not bad, "\n".join(bad)
+
+
+def test_committed_chart_subtitles_describe_their_chart():
+    bad = []
+    for where, spec in _committed_charts():
+        title = spec.get("title")
+        subtitle = title.get("subtitle", "") if isinstance(title, dict) else ""
+        kind = spec.get("usermeta", {}).get("casekit", {}).get("chart")
+        if "What-if" in str(subtitle) and kind != "what_if":
+            bad.append(f"{where}: 'What-if' subtitle on a {kind or 'plain altair'} chart")
+        if kind is not None and not SUBTITLE_OF_KIND[kind].search(str(subtitle)):
+            bad.append(f"{where}: subtitle {subtitle!r} does not fit a {kind} chart")
+    assert not bad, "\n".join(bad)
+
+
+def test_committed_07_marker_is_the_exact_library_price():
+    from casekit import campaign as cp
+
+    rules = [cp.PresaleDeposit(item="商品", deposit_cny=100, worth_cny=200),
+             cp.StoreCoupon(store="本店", threshold_cny=500, off_cny=40),
+             cp.parse_manjian("每满300减40")]
+    item = pd.DataFrame([("商品", 599.0, 1, "本店")],
+                        columns=["item", "list_price_cny", "qty", "store"])
+    exact = cp.final_price(item, rules=rules).total_final_cny
+    spec = next(s for w, s in _committed_charts() if w.startswith("07_")
+                and "标价与到手价" in json.dumps(s["title"], ensure_ascii=False))
+    labels = [r for layer in spec["layer"] if layer["mark"]["type"] == "text"
+              for r in rows_of(spec, layer)]
+    assert labels == [{"x": 599.0, "y": exact, "label": f"当前 current: {exact:,.2f}"}]
+    # every threshold is sampled, with the price one 分 below it
+    line = rows_of(spec, spec["layer"][0])
+    xs = [r["x"] for r in line]
+    assert {399.99, 400.0, 599.99, 600.0, 739.99, 740.0} <= set(xs)
+
+
+def test_committed_what_if_markers_sit_on_sampled_points():
+    """Markers are exact: each equals the y of its line at the current x (no interpolation)."""
+    checked = 0
+    for where, spec in _committed_charts():
+        if spec.get("usermeta", {}).get("casekit", {}).get("chart") != "what_if":
+            continue
+        line = rows_of(spec, spec["layer"][0])
+        points = [layer for layer in spec["layer"][1:] if layer["mark"]["type"] == "point"]
+        for marker in (r for layer in points for r in rows_of(spec, layer)):
+            same = [r["y"] for r in line if r["x"] == marker["x"]
+                    and r.get("series") == marker.get("series")]
+            if same:  # a sampled point: the marker must be that very value
+                assert same == [marker["y"]], where
+                checked += 1
+    assert checked >= 8
+
+
+_MISSING = re.compile(r"(?<![\w&])(NaN|NaT|None|&lt;NA&gt;|<NA>|nan)(?![\w])|[-−]0(\.0+)?%")
+
+
+def test_no_displayed_table_shows_nan_na_or_signed_zero():
+    bad = []
+    for path in COMMITTED:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for index, cell in enumerate(nb["cells"]):
+            for output in cell.get("outputs", []):
+                html = "".join(output.get("data", {}).get("text/html", ""))
+                for table in re.findall(r"<table.*?</table>", html, flags=re.S):
+                    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", table, flags=re.S)
+                    for value in cells:
+                        if _MISSING.search(value.strip()):
+                            bad.append(f"{path.stem} cell {index}: {value.strip()!r}")
+    assert not bad, "\n".join(sorted(set(bad))[:40])
