@@ -45,7 +45,15 @@ course: $(STAMP) $(DATA_STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadscope
 
-lab: $(STAMP)
+# JupyterLab saves the widgets' state in a notebook it saves, so a notebook reopened
+# without a kernel shows each explorer's last state instead of "model not found".
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+$(LAB_OVERRIDES): | $(STAMP)
+	@mkdir -p $(@D)
+	@echo '{"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}' > $@
+
+lab: $(STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --ServerApp.root_dir=.
 
 bench: $(STAMP)

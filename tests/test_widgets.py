@@ -486,3 +486,42 @@ def test_tables_show_missing_as_dash():
     html = widgets._table(pd.DataFrame({"a": ["x", None], "b": [float("nan"), -0.0]}))
     assert "NaN" not in html and "None" not in html and "-0.0" not in html
     assert html.count(">—<") == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# notebook display helpers the widgets share (casekit.nb)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_nb_tables_show_missing_as_dash_and_no_signed_zero():
+    import numpy as np
+
+    from casekit import nb
+
+    frame = pd.DataFrame({
+        "n": pd.array([1, None], dtype="Int64"),
+        "x": [np.nan, -0.0],
+        "s": pd.array(["a", None], dtype="string"),
+        "o": pd.Series([None, 1], dtype=object),
+        "t": pd.to_datetime(["2026-06-18", None]),
+        "f": pd.array([1.5, None], dtype="Float64"),
+    })
+    for rendered in (nb.table_html(frame), nb.table_text(frame)):
+        assert not re.search(r"NaN|NaT|None|<NA>|&lt;NA&gt;|-0\.0", rendered), rendered
+        assert rendered.count(nb.MISSING) == 6
+    assert "2026-06-18" in nb.table_text(frame) and "1.5" in nb.table_text(frame)
+    assert nb.fmt_pct(-1e-9) == "0.0%" and nb.fmt_pct(-0.0) == "0.0%"
+    assert nb.fmt_pct(-0.034) == "-3.4%" and nb.fmt_cny(-0.001) == "¥0.00"
+    assert nb.fmt_cny(-5) == "-¥5.00"
+
+
+def test_nb_setup_makes_ipython_display_frames_with_dashes():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from casekit import nb
+
+    shell = InteractiveShell.instance()
+    nb.setup()
+    data, _ = shell.display_formatter.format(pd.DataFrame({"a": [None, "x"]}, dtype=object))
+    assert "—" in data["text/html"] and "None" not in data["text/html"]
+    assert "—" in data["text/plain"] and "None" not in data["text/plain"]
