@@ -89,7 +89,15 @@ VEGALITE_MIMETYPE = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').
 
 
 def course_theme() -> dict[str, Any]:
-    """The ``casekit`` altair theme: CJK font stack, palette, sizes."""
+    """The ``casekit`` altair theme: CJK font stack, palette, sizes, axis label handling.
+
+    Returns
+    -------
+    dict
+        ``{"config": ...}``: number and date axes drop a label rather than let two touch
+        (greedy overlap removal, 8 px apart), dates read ``06/18`` horizontally, category
+        labels on x are slanted.
+    """
     axis = {
         "labelFontSize": 11,
         "titleFontSize": 12,
@@ -1248,6 +1256,25 @@ def daily_metric_chart(
     ``date`` column (the output of :func:`casekit.diagnose.find_anomalies`; its
     ``direction_zh`` shows in the tooltip) or a list of dates. Every anomaly day must be
     one of ``daily``'s days. Rates (``*_rate``) are shown as percentages.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        One row per day: ``date_col`` and ``metric``.
+    metric : str
+        The column to draw (its unit follows its name: ``*_cny`` CNY, ``*_rate`` proportion).
+    anomalies : DataFrame or list of dates, optional
+        Days to mark in red.
+    date_col : str
+        The date column (default ``date``).
+    title : str, optional
+        Chinese chart title.
+
+    Returns
+    -------
+    alt.LayerChart
+        The chart; its subtitle reads "Daily <English term>" (``usermeta.casekit.chart``
+        is ``"daily"``).
     """
     what = "the daily table (日报表)"
     metric = _column_name(metric, "metric")

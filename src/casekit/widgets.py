@@ -157,7 +157,13 @@ class Explorer(W.VBox):
         return "\n".join(lines)
 
     def static_html(self) -> str:
-        """A self-contained HTML snapshot: title, control values and the current result."""
+        """A self-contained HTML snapshot: title, control values and the current result.
+
+        Returns
+        -------
+        str
+            HTML whose tables are the same inline-styled tables the live view shows.
+        """
         settings = pd.DataFrame(
             [(_label(c), _format_value(c)) for c in self.controls.values()],
             columns=["控件 control", "取值 value"],
