@@ -315,7 +315,8 @@ def _axis_format(column: str) -> str:
 
 
 def _tooltip_format(column: str) -> str:
-    return ".2%" if _is_rate(column) else ",.4~g" if column.endswith("_score") else ",.2f"
+    """Hover format: two decimals where they matter (0.35 CNY), none on counts (1,234)."""
+    return ".2%" if _is_rate(column) else ",.4~g" if column.endswith("_score") else ",.2~f"
 
 
 def _fmt(value: float, column: str) -> str:
