@@ -426,7 +426,8 @@ def test_static_rendering_is_stable(kind):
 def test_static_snapshot_follows_controls():
     w = widgets.funnel_what_if(10_000, 0.02, 150)
     w.controls["visitors_change"].value = 0.2
-    assert "+20%" in w.static_html() and "¥36,000.00" in w.static_html()
+    assert "<td" in w.static_html() and ">20%<" in w.static_html()
+    assert "+20.0%" in w.static_html() and "¥36,000.00" in w.static_html()
     assert "¥36,000.00" in w.summary_text()
     c = widgets.coupon_calculator()
     c.controls["manjian_text"].value = "乱写"
@@ -477,7 +478,7 @@ def test_slider_residue_from_the_browser_is_snapped_to_zero():
     assert w.controls["visitors_change"].value == 0.0
     assert str(w.controls["visitors_change"].value) == "0.0"  # not -0.0
     page = w.static_html()
-    assert "+0%" in page and not re.search(r"[-−]0(\.0+)?%", page)
+    assert ">0%<" in page and not re.search(r"[-−]0(\.0+)?%", page)
     w.controls["visitors_change"].value = 0.12000000000000001
     assert w.controls["visitors_change"].value == 0.12
 

@@ -332,9 +332,11 @@ def funnel_what_if(
     funnel.what_if(visitors, conversion_rate, aov_cny)  # raises for bad starting values
 
     controls = {
-        "visitors_change": _slider(0.0, lo, hi, 0.01, "访客数变化 Visitors change", "+.0%"),
-        "conversion_change": _slider(0.0, lo, hi, 0.01, "转化率变化 CVR change", "+.0%"),
-        "aov_change": _slider(0.0, lo, hi, 0.01, "客单价变化 AOV change", "+.0%"),
+        # No "+" in the readout: the browser's slider holds -0.5 + 50 × 0.01 = -1e-16 at
+        # rest, and d3-format writes a forced sign there as "−0%"; without it, "0%".
+        "visitors_change": _slider(0.0, lo, hi, 0.01, "访客数变化 Visitors change", ".0%"),
+        "conversion_change": _slider(0.0, lo, hi, 0.01, "转化率变化 CVR change", ".0%"),
+        "aov_change": _slider(0.0, lo, hi, 0.01, "客单价变化 AOV change", ".0%"),
     }
 
     def compute(v: dict[str, Any]) -> funnel.WhatIf:
