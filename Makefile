@@ -17,6 +17,11 @@ JOBS   ?=
 
 .PHONY: course test lab notebook bench bench-scale mutation lint clean venv
 
+# `casekit data check` re-validates every dataset (~10 s); it reruns only when a dataset,
+# the catalogue or the code that reads and validates them is newer than its stamp.
+DATA_STAMP  := .casekit-cache/data-checked
+DATA_INPUTS := $(shell find datasets src/casekit/data -type f ! -name '*.pyc' 2>/dev/null)
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -26,8 +31,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-course: $(STAMP)
+$(DATA_STAMP): $(DATA_INPUTS) $(STAMP)
 	$(BIN)/casekit data check
+	@mkdir -p $(@D) && touch $@
+
+course: $(STAMP) $(DATA_STAMP)
 	$(BIN)/casekit build notebooks solutions $(if $(JOBS),--jobs $(JOBS))
 	$(BIN)/casekit assign
 	$(BIN)/casekit site

@@ -21,7 +21,7 @@ from altair.utils.deprecation import AltairDeprecationWarning
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casekit import charts
+from casekit import campaign, charts
 from casekit.errors import (
     BadParameterError,
     EmptyDataError,
@@ -129,6 +129,10 @@ def rows(spec: dict[str, Any], layer: int) -> list[dict[str, Any]]:
     return spec["datasets"][data["name"]]
 
 
+def rows_of(spec: dict[str, Any], layer: dict[str, Any]) -> list[dict[str, Any]]:
+    return spec["datasets"][(layer.get("data") or spec["data"])["name"]]
+
+
 def marks(spec: dict[str, Any]) -> list[str]:
     out = []
     for layer in spec["layer"]:
@@ -182,7 +186,8 @@ def test_mimebundle_is_the_spec_and_a_short_text_line():
     chart = charts.funnel_chart(funnel_table())
     bundle = chart._repr_mimebundle_()
     assert set(bundle) == {charts.VEGALITE_MIMETYPE, "text/plain"}
-    assert bundle[charts.VEGALITE_MIMETYPE] == chart.to_dict()
+    pinned = {**chart.to_dict(), "$schema": "https://vega.github.io/schema/vega-lite/v5.6.1.json"}
+    assert bundle[charts.VEGALITE_MIMETYPE] == pinned  # labelled with JupyterLab's Vega-Lite
     expected = "<图表 Chart: 转化漏斗> — 在 JupyterLab 中显示 / renders in JupyterLab"
     assert bundle["text/plain"] == expected
     assert "http" not in bundle["text/plain"]
@@ -708,7 +713,7 @@ def test_ab_interval_chart_points_and_intervals():
     assert title_text(spec) == "A/B 测试：点击率及置信区间"
     rule = spec["layer"][0]["encoding"]
     assert rule["x"]["field"] == "low" and rule["x2"]["field"] == "high"
-    assert spec["layer"][1]["encoding"]["x"]["axis"]["format"] == ".1%"
+    assert spec["layer"][1]["encoding"]["x"]["axis"]["format"] == ".1~%"
     assert spec["layer"][1]["encoding"]["x"]["title"] == "点击率 (CTR)"
     assert [r["text"] for r in rows(spec, 0)] == ["3.0%  [2.8%, 3.2%]", "3.5%  [3.3%, 3.7%]"]
 
@@ -754,16 +759,22 @@ def test_ab_interval_chart_bad_inputs():
 
 def test_what_if_chart_line_and_current_marker():
     spec = charts.what_if_chart(curve_table()).to_dict()
-    assert marks(spec) == ["line", "point", "text"]
+    assert marks(spec) == ["line", "rule", "point", "text"]
     assert title_text(spec) == "假设分析"
+    assert spec["usermeta"] == {"casekit": {"chart": "what_if"}}
     line = spec["layer"][0]["encoding"]
-    assert line["x"]["title"] == "变化幅度 (change)" and line["x"]["axis"]["format"] == ".1%"
+    assert line["x"]["title"] == "变化幅度 (change)" and line["x"]["axis"]["format"] == ".1~%"
     assert line["y"]["title"] == "销售额 (GMV, CNY)"
     assert [r["x"] for r in rows(spec, 0)] == [-0.2, -0.1, 0.0, 0.1, 0.2]  # sorted by x
-    assert rows(spec, 1) == [{"x": 0.0, "y": 100_000.0, "label": "当前 current: 100,000"}]
+    assert rows(spec, 1) == [{"x": 0.0}]  # dashed rule at the current x
+    assert rows(spec, 2) == [{"x": 0.0, "y": 100_000.0}]
+    assert rows(spec, 3) == [{"x": 0.0, "y": 100_000.0, "label": "当前 current: 100,000"}]
+    # the label sits right of the plot, level with its dot, not on the line
+    text = spec["layer"][3]
+    assert text["encoding"]["x"] == {"value": "width"} and text["mark"]["align"] == "left"
 
 
-def test_what_if_chart_interpolates_the_current_point_per_series():
+def test_what_if_chart_marker_is_exact_never_interpolated():
     curve = pd.DataFrame(
         {
             "spend_cny": [0, 1000, 2000, 0, 1000, 2000],
@@ -771,13 +782,106 @@ def test_what_if_chart_interpolates_the_current_point_per_series():
             "tool": ["直通车"] * 3 + ["引力魔方"] * 3,
         }
     )
-    spec = charts.what_if_chart(curve, x="spend_cny", y="revenue_cny", current=1500,
-                                series_col="tool").to_dict()
-    # halfway between 1000 and 2000: (3000 + 4000) / 2 = 3500 and (1000 + 1500) / 2 = 1250
-    marker = {r["series"]: r["y"] for r in rows(spec, 1)}
-    assert marker == {"直通车": 3500.0, "引力魔方": 1250.0}
+    kw = {"x": "spend_cny", "y": "revenue_cny", "series_col": "tool"}
+    # 1500 lies between two samples: reading it off the line would be a guess
+    with pytest.raises(BadParameterError, match="never one interpolated"):
+        charts.what_if_chart(curve, current=1500, **kw)
+    with pytest.raises(BadParameterError, match="one per line"):
+        charts.what_if_chart(curve, current=1500, current_y=3600, **kw)
+    exact = {"直通车": 3612.5, "引力魔方": 1277.0}  # what a response curve would return
+    spec = charts.what_if_chart(curve, current=1500, current_y=exact, **kw).to_dict()
+    assert {r["series"]: r["y"] for r in rows(spec, 2)} == exact
+    # a sampled x needs no current_y: the sample is the exact value
+    spec = charts.what_if_chart(curve, current=1000, **kw).to_dict()
+    assert {r["series"]: r["y"] for r in rows(spec, 2)} == {"直通车": 3000.0, "引力魔方": 1000.0}
     assert spec["layer"][0]["encoding"]["color"]["sort"] == ["直通车", "引力魔方"]
     assert spec["layer"][0]["encoding"]["x"]["title"] == "花费 (spend, CNY)"
+
+
+def test_what_if_chart_current_labels_of_close_lines_do_not_touch():
+    curve = pd.DataFrame({"change": [-0.1, 0.0, 0.1] * 2, "gmv_cny": [90, 100, 110, 95, 101, 120],
+                          "factor": ["a"] * 3 + ["b"] * 3})
+    spec = charts.what_if_chart(curve, series_col="factor").to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    # 100 and 101 lie ~10 px apart on a 300 px axis over 90..120: the labels are pushed apart
+    pixel = {rows_of(spec, t)[0]["y"]: 300 * (1 - (rows_of(spec, t)[0]["y"] - 90) / 30)
+             + t["mark"].get("dy", 0) for t in texts}
+    assert abs(pixel[100.0] - pixel[101.0]) >= 18
+    # lines meeting at the current point share one label
+    same = curve.assign(gmv_cny=[90, 100, 110, 95, 100, 120])
+    spec = charts.what_if_chart(same, series_col="factor").to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert [r["label"] for t in texts for r in rows_of(spec, t)] == ["当前 current · a / b: 100.00"]
+
+
+def test_what_if_chart_step_function_at_a_threshold():
+    """07's case: 599 is just below the coupon threshold; the marker shows 459.00, the
+    exact library price, not a value between the samples 590 and 600."""
+    rules = [
+        campaign.PresaleDeposit(item="商品", deposit_cny=100, worth_cny=200),
+        campaign.StoreCoupon(store="本店", threshold_cny=500, off_cny=40),
+        campaign.parse_manjian("每满300减40"),
+    ]
+    curve = campaign.price_curve([*range(300, 1001, 10), 599], rules=rules)
+    item = pd.DataFrame([("商品", 599.0, 1, "本店")],
+                        columns=["item", "list_price_cny", "qty", "store"])
+    exact = campaign.final_price(item, rules=rules).total_final_cny
+    assert exact == 459.0
+    spec = charts.what_if_chart(curve[["list_price_cny", "final_price_cny"]],
+                                x="list_price_cny", y="final_price_cny", current=599,
+                                current_y=exact, interpolate="step-after").to_dict()
+    assert spec["layer"][0]["mark"]["interpolate"] == "step-after"
+    assert rows(spec, 2)[0]["y"] == 459.0 and rows(spec, 3)[0]["label"] == "当前 current: 459.00"
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "标价 (list price, CNY)"
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "到手价 (final price, CNY)"
+    with pytest.raises(BadParameterError, match="'interpolate'"):
+        charts.what_if_chart(curve_table(), interpolate="spline")
+
+
+def test_price_curve_samples_every_breakpoint_and_the_cent_below():
+    rules = [campaign.StoreCoupon(store="本店", threshold_cny=500, off_cny=40)]
+    curve = campaign.price_curve(range(300, 1001, 50), rules=rules)
+    at = dict(zip(curve["list_price_cny"], curve["final_price_cny"], strict=True))
+    assert at[499.99] == 499.99 and at[500.0] == 460.0
+    assert curve.loc[curve["breakpoint"], "list_price_cny"].tolist() == [500.0]
+    # no breakpoint is missed: between consecutive samples the price rises by the gap
+    gaps = curve["list_price_cny"].diff().iloc[1:]
+    rises = curve["final_price_cny"].diff().iloc[1:]
+    jumps = ~np.isclose(gaps, rises)
+    assert curve["breakpoint"].iloc[1:][jumps].all() and int(jumps.sum()) == 1
+    with pytest.raises(BadParameterError, match="list_prices_cny"):
+        campaign.price_curve([], rules=rules)
+
+
+def test_line_chart_titles_and_subtitle_describe_the_chart():
+    hourly = pd.DataFrame({"hour": [0, 1, 2, 0, 1, 2], "users": [5, 7, 9, 2, 3, 4],
+                           "stage": ["浏览"] * 3 + ["购买"] * 3})
+    spec = charts.line_chart(hourly, x="hour", y="users", series_col="stage",
+                             series_title="环节 (stage)").to_dict()
+    assert spec["title"]["subtitle"] == "users by hour, one line per stage"
+    assert "What-if" not in spec["title"]["subtitle"]
+    assert spec["usermeta"] == {"casekit": {"chart": "line"}}
+    enc = spec["layer"][0]["encoding"]
+    assert (enc["x"]["title"], enc["y"]["title"], enc["color"]["title"]) == (
+        "钟点 (hour)", "人数 (users)", "环节 (stage)")
+    with pytest.raises(BadParameterError, match="'x_title'"):
+        charts.line_chart(hourly, x="hour", y="users", series_col="stage", x_title="")
+
+
+def test_daily_metric_subtitle_uses_the_english_term_not_the_column():
+    daily = pd.DataFrame({"date": pd.date_range("2024-06-01", periods=3),
+                          "buy_pv_rate": [0.01, 0.02, 0.03]})
+    spec = charts.daily_metric_chart(daily, "buy_pv_rate").to_dict()
+    assert spec["title"]["subtitle"] == "Daily buy/pv rate"
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "购买数/浏览数 (buy/pv rate)"
+
+
+def test_theme_handles_overlapping_number_and_date_labels():
+    config = charts.course_theme()["config"]
+    for axis in ("axisQuantitative", "axisTemporal"):
+        assert config[axis]["labelOverlap"] == "greedy" and config[axis]["labelSeparation"] > 0
+    assert config["axisTemporal"]["labelAngle"] == 0
+    assert config["axisXDiscrete"]["labelAngle"] == -45
 
 
 def test_what_if_chart_without_marker_and_bad_inputs():
@@ -876,7 +980,7 @@ def test_daily_metric_chart_rates_as_percentages_and_tz_aware_dates():
     )
     spec = charts.daily_metric_chart(daily, "conversion_rate").to_dict()
     assert marks(spec) == ["line"]
-    assert spec["layer"][0]["encoding"]["y"]["axis"]["format"] == ".1%"
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["format"] == ".1~%"
     assert rows(spec, 0)[0]["date"] == "2024-05-01T00:00:00"
 
 
@@ -896,3 +1000,140 @@ def test_daily_metric_chart_bad_inputs():
     spec = charts.daily_metric_chart(daily_table(), "visitors", empty).to_dict()
     assert marks(spec) == ["line"]
     assert "no anomaly days" in spec["title"]["subtitle"]
+
+
+# ---------------------------------------------------------------------------------------
+# What a student sees in the committed notebooks
+# ---------------------------------------------------------------------------------------
+
+COMMITTED = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # list_price_cny, buy_pv_rate
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# the subtitle each chart kind may carry (usermeta.casekit.chart); None = checked by pattern
+SUBTITLE_OF_KIND = {
+    "what_if": re.compile(r"^What-if curve(: red dot = current plan)?$"),
+    "line": re.compile(r"^(?!What-if)\S.* by \S.*$"),
+    "funnel": re.compile(r"^Conversion funnel"),
+    "timeline": re.compile(r"^Timeline$"),
+    "aipl_flow": re.compile(r"^AIPL transitions"),
+    "auction": re.compile(r"^Keyword auction"),
+    "ab_interval": re.compile(r"^A/B test"),
+    "calendar": re.compile(r"^Campaign calendar"),
+    "daily": re.compile(r"^Daily (?![a-z]+_)[^;]+(;.*)?$"),
+}
+
+
+def _committed_charts() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in COMMITTED:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for index, cell in enumerate(nb["cells"]):
+            for output in cell.get("outputs", []):
+                spec = output.get("data", {}).get(charts.VEGALITE_MIMETYPE)
+                if spec is not None:
+                    found.append((f"{path.stem} cell {index}", spec))
+    return found
+
+
+def _titles(node: Any, out: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Every axis and legend title of a spec (encoding channels, axis/legend objects)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in {"x", "y", "x2", "y2", "color", "size", "shape", "opacity", "xOffset",
+                       "yOffset", "theta", "radius"} and isinstance(value, dict):
+                if "title" in value:
+                    out.append((key, value["title"]))
+                for sub in ("axis", "legend"):
+                    if isinstance(value.get(sub), dict) and "title" in value[sub]:
+                        out.append((f"{key}.{sub}", value[sub]["title"]))
+            _titles(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _titles(value, out)
+    return out
+
+
+def test_committed_chart_titles_are_bilingual_not_column_names():
+    charts_found = _committed_charts()
+    assert len(charts_found) > 30  # every notebook has charts
+    bad = []
+    for where, spec in charts_found:
+        for channel, title in _titles(spec, []):
+            if title is None:
+                continue  # no title at all (e.g. a legend explained by its labels)
+            text = " ".join(title) if isinstance(title, list) else str(title)
+            if SNAKE.search(text) or not CJK.search(text):
+                bad.append(f"{where}: {channel} title {text!r}")
+        subtitle = spec.get("title", {}).get("subtitle", "") if isinstance(
+            spec.get("title"), dict) else ""
+        if SNAKE.search(str(subtitle)):
+            bad.append(f"{where}: subtitle {subtitle!r} names a raw column")
+    assert not bad, "\n".join(bad)
+
+
+def test_committed_chart_subtitles_describe_their_chart():
+    bad = []
+    for where, spec in _committed_charts():
+        title = spec.get("title")
+        subtitle = title.get("subtitle", "") if isinstance(title, dict) else ""
+        kind = spec.get("usermeta", {}).get("casekit", {}).get("chart")
+        if "What-if" in str(subtitle) and kind != "what_if":
+            bad.append(f"{where}: 'What-if' subtitle on a {kind or 'plain altair'} chart")
+        if kind is not None and not SUBTITLE_OF_KIND[kind].search(str(subtitle)):
+            bad.append(f"{where}: subtitle {subtitle!r} does not fit a {kind} chart")
+    assert not bad, "\n".join(bad)
+
+
+def test_committed_07_marker_is_the_exact_library_price():
+    from casekit import campaign as cp
+
+    rules = [cp.PresaleDeposit(item="商品", deposit_cny=100, worth_cny=200),
+             cp.StoreCoupon(store="本店", threshold_cny=500, off_cny=40),
+             cp.parse_manjian("每满300减40")]
+    item = pd.DataFrame([("商品", 599.0, 1, "本店")],
+                        columns=["item", "list_price_cny", "qty", "store"])
+    exact = cp.final_price(item, rules=rules).total_final_cny
+    spec = next(s for w, s in _committed_charts() if w.startswith("07_")
+                and "标价与到手价" in json.dumps(s["title"], ensure_ascii=False))
+    labels = [r for layer in spec["layer"] if layer["mark"]["type"] == "text"
+              for r in rows_of(spec, layer)]
+    assert labels == [{"x": 599.0, "y": exact, "label": f"当前 current: {exact:,.2f}"}]
+    # every threshold is sampled, with the price one 分 below it
+    line = rows_of(spec, spec["layer"][0])
+    xs = [r["x"] for r in line]
+    assert {399.99, 400.0, 599.99, 600.0, 739.99, 740.0} <= set(xs)
+
+
+def test_committed_what_if_markers_sit_on_sampled_points():
+    """Markers are exact: each equals the y of its line at the current x (no interpolation)."""
+    checked = 0
+    for where, spec in _committed_charts():
+        if spec.get("usermeta", {}).get("casekit", {}).get("chart") != "what_if":
+            continue
+        line = rows_of(spec, spec["layer"][0])
+        points = [layer for layer in spec["layer"][1:] if layer["mark"]["type"] == "point"]
+        for marker in (r for layer in points for r in rows_of(spec, layer)):
+            same = [r["y"] for r in line if r["x"] == marker["x"]
+                    and r.get("series") == marker.get("series")]
+            if same:  # a sampled point: the marker must be that very value
+                assert same == [marker["y"]], where
+                checked += 1
+    assert checked >= 8
+
+
+_MISSING = re.compile(r"(?<![\w&])(NaN|NaT|None|&lt;NA&gt;|<NA>|nan)(?![\w])|[-−]0(\.0+)?%")
+
+
+def test_no_displayed_table_shows_nan_na_or_signed_zero():
+    bad = []
+    for path in COMMITTED:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for index, cell in enumerate(nb["cells"]):
+            for output in cell.get("outputs", []):
+                html = "".join(output.get("data", {}).get("text/html", ""))
+                for table in re.findall(r"<table.*?</table>", html, flags=re.S):
+                    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", table, flags=re.S)
+                    for value in cells:
+                        if _MISSING.search(value.strip()):
+                            bad.append(f"{path.stem} cell {index}: {value.strip()!r}")
+    assert not bad, "\n".join(sorted(set(bad))[:40])

@@ -429,8 +429,103 @@ def test_static_rendering_is_stable(kind):
 def test_static_snapshot_follows_controls():
     w = widgets.funnel_what_if(10_000, 0.02, 150)
     w.controls["visitors_change"].value = 0.2
-    assert "+20%" in w.static_html() and "¥36,000.00" in w.static_html()
+    assert "<td" in w.static_html() and ">20%<" in w.static_html()
+    assert "+20.0%" in w.static_html() and "¥36,000.00" in w.static_html()
     assert "¥36,000.00" in w.summary_text()
     c = widgets.coupon_calculator()
     c.controls["manjian_text"].value = "乱写"
     assert "输入有误" in c.summary_text() and "乱写" in c.static_html()
+
+
+def _table_structure(html: str) -> list[tuple[str, tuple[str, ...], int]]:
+    """(style, header cells, number of rows) of every table in an HTML fragment."""
+    out = []
+    for attrs, body in re.findall(r"<table([^>]*)>(.*?)</table>", html, flags=re.S):
+        style = re.search(r'style="([^"]*)"', attrs)
+        heads = tuple(re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", body))
+        rows = len(re.findall(r"<tr>", body)) - 1
+        out.append((style.group(1) if style else "", heads, rows))
+    return out
+
+
+@pytest.mark.parametrize("kind", FACTORIES)
+def test_live_view_tables_match_the_snapshot(kind):
+    """The live widget's HTML and the static snapshot use the same styled tables: the
+    snapshot is the settings table followed by exactly the live output."""
+    w = FACTORIES[kind]()
+    live = _table_structure(w.output.value)
+    snapshot = _table_structure(w.static_html())
+    assert live and snapshot[1:] == live
+    assert snapshot[0][1] == ("控件 control", "取值 value")
+    for style, heads, _ in snapshot:
+        assert "border-collapse:collapse" in style and heads
+    # every cell carries the same inline style in both (headers never wrap)
+    cells = re.findall(r"<t[dh] style=\"([^\"]*)\"", w.static_html())
+    assert cells and all("white-space:nowrap" in c for c in cells)
+    assert re.findall(r"<t[dh][^>]*>", w.output.value) == re.findall(
+        r"<t[dh][^>]*>", w.static_html())[-len(re.findall(r"<t[dh][^>]*>", w.output.value)):]
+
+
+@pytest.mark.parametrize("kind", FACTORIES)
+def test_controls_share_one_label_width(kind):
+    """Input boxes start at the same x: every control of a panel has one label width."""
+    w = FACTORIES[kind]()
+    widths = {c.style.description_width for c in w.controls.values()}
+    assert len(widths) == 1 and widths.pop().endswith("px")
+
+
+def test_slider_residue_from_the_browser_is_snapped_to_zero():
+    """A browser slider reports -0.5 + 50 × 0.01 as -1e-16: shown as 0, never "−0%"."""
+    w = widgets.funnel_what_if(10_000, 0.02, 150)
+    w.controls["visitors_change"].value = -5.551115123125783e-17
+    assert w.controls["visitors_change"].value == 0.0
+    assert str(w.controls["visitors_change"].value) == "0.0"  # not -0.0
+    page = w.static_html()
+    assert ">0%<" in page and not re.search(r"[-−]0(\.0+)?%", page)
+    w.controls["visitors_change"].value = 0.12000000000000001
+    assert w.controls["visitors_change"].value == 0.12
+
+
+def test_tables_show_missing_as_dash():
+    html = widgets._table(pd.DataFrame({"a": ["x", None], "b": [float("nan"), -0.0]}))
+    assert "NaN" not in html and "None" not in html and "-0.0" not in html
+    assert html.count(">—<") == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# notebook display helpers the widgets share (casekit.nb)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_nb_tables_show_missing_as_dash_and_no_signed_zero():
+    import numpy as np
+
+    from casekit import nb
+
+    frame = pd.DataFrame({
+        "n": pd.array([1, None], dtype="Int64"),
+        "x": [np.nan, -0.0],
+        "s": pd.array(["a", None], dtype="string"),
+        "o": pd.Series([None, 1], dtype=object),
+        "t": pd.to_datetime(["2026-06-18", None]),
+        "f": pd.array([1.5, None], dtype="Float64"),
+    })
+    for rendered in (nb.table_html(frame), nb.table_text(frame)):
+        assert not re.search(r"NaN|NaT|None|<NA>|&lt;NA&gt;|-0\.0", rendered), rendered
+        assert rendered.count(nb.MISSING) == 6
+    assert "2026-06-18" in nb.table_text(frame) and "1.5" in nb.table_text(frame)
+    assert nb.fmt_pct(-1e-9) == "0.0%" and nb.fmt_pct(-0.0) == "0.0%"
+    assert nb.fmt_pct(-0.034) == "-3.4%" and nb.fmt_cny(-0.001) == "¥0.00"
+    assert nb.fmt_cny(-5) == "-¥5.00"
+
+
+def test_nb_setup_makes_ipython_display_frames_with_dashes():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from casekit import nb
+
+    shell = InteractiveShell.instance()
+    nb.setup()
+    data, _ = shell.display_formatter.format(pd.DataFrame({"a": [None, "x"]}, dtype=object))
+    assert "—" in data["text/html"] and "None" not in data["text/html"]
+    assert "—" in data["text/plain"] and "None" not in data["text/plain"]

@@ -24,6 +24,7 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,7 @@ __all__ = [
     "final_price",
     "parse_manjian",
     "phase_of",
+    "price_curve",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -1016,5 +1018,79 @@ def allocate_budget(
             "spend_cny": spend_cny,
             "expected_revenue_cny": revenue,
             "marginal_roas": (nxt - revenue) / (step / 100),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Final price over a range of list prices (for charts of 满减 thresholds)
+# ---------------------------------------------------------------------------------------------
+
+
+def _price_signature(result: PriceResult) -> tuple[float, ...]:
+    """The piecewise-constant parts of one line's price: they change only at a breakpoint."""
+    line = result.items.iloc[0]
+    saturated = float(line["deposit_bonus_cny"]) > 0 and float(line["final_amount_cny"]) > 0
+    return (float(line["item_discount_cny"]), float(line["store_coupon_cny"]),
+            float(line["manjian_cny"]), float(saturated))
+
+
+def price_curve(list_prices_cny: Iterable[float], *, rules: Iterable[Any]) -> pd.DataFrame:
+    """Final price of one item at each list price, with every breakpoint of the rules sampled.
+
+    The final price jumps where a 满减 or coupon threshold is crossed, so a curve sampled
+    on a grid alone hides where (and how far) it jumps, and a value read between two grid
+    points is wrong. Between consecutive grid prices whose discounts differ, the first
+    price (in 分) at which they change is found by bisection; it and the price one 分
+    below it are added.
+
+    Parameters
+    ----------
+    list_prices_cny : iterable of float
+        Grid of list prices (CNY, > 0), e.g. ``range(300, 1001, 10)``.
+    rules : iterable
+        Promotion rules as for :func:`final_price` (one item, quantity 1, store 本店).
+
+    Returns
+    -------
+    DataFrame
+        ``list_price_cny``, ``final_price_cny`` (CNY) and ``breakpoint`` (True for the first
+        price of a new discount level), sorted by list price, one row per price.
+    """
+    rules = list(rules)
+    grid = sorted({_fen(number(p, "list_prices_cny", zh="标价", minimum=0, strict_min=True))
+                   for p in list_prices_cny})
+    if not grid:
+        raise BadParameterError("list_prices_cny", list_prices_cny, "at least one list price",
+                                zh="标价")
+    cache: dict[int, PriceResult] = {}
+
+    def at(fen: int) -> PriceResult:
+        if fen not in cache:
+            item = pd.DataFrame([("商品", fen / 100, 1, "本店")],
+                                columns=["item", "list_price_cny", "qty", "store"])
+            cache[fen] = final_price(item, rules=rules)
+        return cache[fen]
+
+    breaks: set[int] = set()
+
+    def search(lo: int, hi: int) -> None:
+        if _price_signature(at(lo)) == _price_signature(at(hi)):
+            return
+        if hi - lo == 1:
+            breaks.add(hi)
+            return
+        mid = (lo + hi) // 2
+        search(lo, mid)
+        search(mid, hi)
+
+    for lo, hi in pairwise(grid):
+        search(lo, hi)
+    fens = sorted(set(grid) | breaks | {b - 1 for b in breaks})
+    return pd.DataFrame(
+        {
+            "list_price_cny": [f / 100 for f in fens],
+            "final_price_cny": [at(f).total_final_cny for f in fens],
+            "breakpoint": [f in breaks for f in fens],
         }
     )

@@ -37,6 +37,7 @@ __all__ = [
     "CATEGORY_PALETTE",
     "FONT_STACK",
     "MAX_ROWS",
+    "RENDERER_VEGALITE",
     "THEME_NAME",
     "VEGALITE_MIMETYPE",
     "ab_interval_chart",
@@ -46,6 +47,7 @@ __all__ = [
     "course_theme",
     "daily_metric_chart",
     "funnel_chart",
+    "line_chart",
     "mimebundle",
     "timeline_chart",
     "use_course_theme",
@@ -72,12 +74,30 @@ CATEGORY_PALETTE = (
 HEAT_RAMP = ("#FFF3F5", "#FFB3C1", "#FF5C7A", ACCENT)
 MAX_ROWS = 5000  # altair's own inline-data limit; charts take aggregated tables
 
+RENDERER_VEGALITE = "5.6.1"
+"""Vega-Lite of the renderer that draws the charts in JupyterLab 4 (its vega5 extension).
+
+altair writes its own, newer Vega-Lite version in ``$schema``; vega-embed then logs "The
+input spec uses Vega-Lite v5.x, but the current version of Vega-Lite is v5.6.1" for every
+chart. The renderer below labels each spec with this version instead; the charts use only
+what 5.6 has, which ``tests/test_chart_render.py`` checks by drawing every committed chart
+with JupyterLab's own bundle (and that this constant matches the installed JupyterLab).
+"""
+
 VEGALITE_MIMETYPE = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
 """The mimetype of the charts' output, derived from the installed altair's Vega-Lite."""
 
 
 def course_theme() -> dict[str, Any]:
-    """The ``casekit`` altair theme: CJK font stack, palette, sizes."""
+    """The ``casekit`` altair theme: CJK font stack, palette, sizes, axis label handling.
+
+    Returns
+    -------
+    dict
+        ``{"config": ...}``: number and date axes drop a label rather than let two touch
+        (greedy overlap removal, 8 px apart), dates read ``06/18`` horizontally, category
+        labels on x are slanted.
+    """
     axis = {
         "labelFontSize": 11,
         "titleFontSize": 12,
@@ -103,6 +123,14 @@ def course_theme() -> dict[str, Any]:
                 "offset": 8,
             },
             "axis": axis,
+            # Numbers and dates: drop a label rather than let two run together
+            # ("9501,000", "06-1006-11"), keep a gap between neighbours, read horizontally.
+            "axisQuantitative": {"labelOverlap": "greedy", "labelSeparation": 8,
+                                 "labelFlush": True},
+            "axisTemporal": {"labelOverlap": "greedy", "labelSeparation": 8, "labelAngle": 0,
+                             "format": "%m/%d", "labelFlush": True},
+            # Categories on x (days as bars, stages): slanted so short labels never touch.
+            "axisXDiscrete": {"labelAngle": -45},
             "legend": {
                 "labelColor": TEXT,
                 "titleColor": TEXT,
@@ -143,15 +171,35 @@ def mimebundle(spec: dict[str, Any], **metadata: Any) -> Any:
     """The ``casekit`` renderer: the Vega-Lite spec under its mimetype plus a short text line.
 
     Replaces altair's default HTML output (vega from a CDN, random element id) and its
-    text/plain troubleshooting note. The mimetype follows the spec's ``$schema`` version.
+    text/plain troubleshooting note. The mimetype follows the spec's ``$schema`` version;
+    a Vega-Lite 5 spec is labelled :data:`RENDERER_VEGALITE`, the version JupyterLab draws
+    it with, so the renderer logs no version warning.
+
+    Parameters
+    ----------
+    spec : dict
+        The chart's Vega-Lite spec (``chart.to_dict()``).
+    **metadata
+        Embed options set with ``alt.renderers.set_embed_options``.
+
+    Returns
+    -------
+    dict or tuple
+        The mimebundle, with its metadata when embed options are set.
     """
     match = re.search(r"/vega-lite/v(\d+)", str(spec.get("$schema", "")))
     mimetype = f"application/vnd.vegalite.v{match.group(1)}+json" if match else VEGALITE_MIMETYPE
+    if match and match.group(1) == RENDERER_VEGALITE.split(".")[0]:
+        spec = {**spec, "$schema": _schema_url(RENDERER_VEGALITE)}
     text = f"<图表 Chart: {_chart_title(spec)}> — 在 JupyterLab 中显示 / renders in JupyterLab"
     bundle = {mimetype: spec, "text/plain": text}
     if metadata:  # embed options set with alt.renderers.set_embed_options
         return bundle, {mimetype: metadata}
     return bundle
+
+
+def _schema_url(version: str) -> str:
+    return f"https://vega.github.io/schema/vega-lite/v{version}.json"
 
 
 def use_course_theme() -> None:
@@ -223,6 +271,18 @@ _LABELS = {
     "clv_cny": "客户终身价值 (CLV, CNY)",
     "retention_rate": "留存率 (retention rate)",
     "growth_rate": "增长率 (growth rate)",
+    "list_price_cny": "标价 (list price, CNY)",
+    "final_price_cny": "到手价 (final price, CNY)",
+    "buy_pv_rate": "购买数/浏览数 (buy/pv rate)",
+    "cumulative_cost_cny": "累计花费 (cumulative cost, CNY)",
+    "events": "行为数 (events)",
+    "days": "天数 (days)",
+    "false_positive_rate": "假阳性率 (false-positive rate)",
+    "periods_since_first": "首购后月数 (months since first purchase)",
+    "cohort": "同期群 (cohort)",
+    "tool": "营销工具 (tool)",
+    "notebook": "所属笔记本 (notebook)",
+    "organised_around": "经营重心 (organised around)",
 }
 _RATES = {"rate", "ctr", "cvr", "lift", "abs_lift", "rel_lift", "change", "share"}
 
@@ -231,15 +291,36 @@ def _label(column: str) -> str:
     return _LABELS.get(column, column)
 
 
+def _english(label: str) -> str:
+    """The English part of a bilingual label: '访客数 (visitors)' -> 'visitors'."""
+    match = re.search(r"\(([^()]*)\)\s*$", label)
+    return match.group(1) if match else label
+
+
+def _axis_title(value: str | None, column: str, name: str) -> str:
+    if value is None:
+        return _label(column)
+    if not isinstance(value, str) or not value:
+        raise BadParameterError(name, value, "a non-empty axis title or None", zh="坐标轴标题")
+    return value
+
+
 def _is_rate(column: str) -> bool:
     return column in _RATES or column.endswith(("_rate", "_share", "_ctr", "_lift"))
 
 
 def _axis_format(column: str) -> str:
-    return ".1%" if _is_rate(column) else ",.4~g" if column.endswith("_score") else ",.0f"
+    """Tick format: '~' trims zeros, so ticks read -80%, 2.5% and 1,000, never 1,000.0."""
+    return ".1~%" if _is_rate(column) else ",.4~g" if column.endswith("_score") else ",.2~f"
+
+
+def _tooltip_format(column: str) -> str:
+    """Hover format: two decimals where they matter (0.35 CNY), none on counts (1,234)."""
+    return ".2%" if _is_rate(column) else ",.4~g" if column.endswith("_score") else ",.2~f"
 
 
 def _fmt(value: float, column: str) -> str:
+    value = float(value) + 0.0  # -0.0 + 0.0 == 0.0: never print a signed zero
     if _is_rate(column):
         return f"{value:.1%}"
     if column.endswith("_cny"):
@@ -413,7 +494,8 @@ def funnel_chart(
     bars = base.mark_bar()
     labels = base.mark_text(align="left", baseline="middle", dx=4).encode(text="label:N")
     return alt.layer(bars, labels).properties(
-        title=_title(title, "转化漏斗", "Conversion funnel: bar = count, label = conversion")
+        title=_title(title, "转化漏斗", "Conversion funnel: bar = count, label = conversion"),
+        usermeta=_usermeta("funnel"),
     )
 
 
@@ -509,7 +591,7 @@ def timeline_chart(
         tooltip=tooltip,
     )
     return alt.layer(baseline, stems, points, labels).properties(
-        height=240, title=_title(title, "发展历程", "Timeline")
+        height=240, title=_title(title, "发展历程", "Timeline"), usermeta=_usermeta("timeline")
     )
 
 
@@ -615,6 +697,7 @@ def aipl_flow_chart(
     return alt.layer(cells, text).properties(
         width=step, height=step,
         title=_title(title, "AIPL 人群流转", "AIPL transitions: users (share of the row)"),
+        usermeta=_usermeta("aipl_flow"),
     )
 
 
@@ -712,6 +795,7 @@ def auction_chart(
         height=alt.Step(16),
         title=_title(title, "直通车竞价：出价与实际扣费",
                      "Keyword auction: bid vs actual CPC, ranked by bid × quality score"),
+        usermeta=_usermeta("auction"),
     )
 
 
@@ -765,9 +849,9 @@ def ab_interval_chart(
     y = alt.Y("label:N", sort=_sort_list(data["label"]), title=_label(label_col))
     tooltip = [
         alt.Tooltip("label:N", title=_label(label_col)),
-        alt.Tooltip("value:Q", title=_label(value_col), format=fmt.replace(".1", ".2")),
-        alt.Tooltip("low:Q", title="置信下限 (CI low)", format=fmt.replace(".1", ".2")),
-        alt.Tooltip("high:Q", title="置信上限 (CI high)", format=fmt.replace(".1", ".2")),
+        alt.Tooltip("value:Q", title=_label(value_col), format=_tooltip_format(value_col)),
+        alt.Tooltip("low:Q", title="置信下限 (CI low)", format=_tooltip_format(value_col)),
+        alt.Tooltip("high:Q", title="置信上限 (CI high)", format=_tooltip_format(value_col)),
     ]
     base = alt.Chart(data).encode(y=y)
     x = alt.X("value:Q", title=_label(value_col), axis=alt.Axis(format=fmt),
@@ -787,7 +871,198 @@ def ab_interval_chart(
     return alt.layer(*layers).properties(
         height=alt.Step(56),
         title=_title(title, zh_title, "A/B test: estimate (dot) with its confidence interval"),
+        usermeta=_usermeta("ab_interval"),
     )
+
+
+_INTERPOLATIONS = ("linear", "step-after")
+_LABEL_GAP_PX = 18  # minimum distance between two "当前 current" labels (CJK line box)
+
+
+def _line_data(
+    curve: Any, x: str, y: str, series_col: str | None, *, what: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Validated ``x``/``y``(/``series``) frame, sorted by x within each line."""
+    cols = {_column_name(x, "x"): "横轴", _column_name(y, "y"): "纵轴"}
+    if series_col is not None:
+        cols[_column_name(series_col, "series_col")] = "系列"
+    df = _table(curve, list(cols), what=what, zh=cols)
+    xs = require_numeric_column(df, x, zh="横轴", what=what, non_negative=False)
+    ys = require_numeric_column(df, y, zh="纵轴", what=what, non_negative=False)
+    data = pd.DataFrame({"x": xs.to_numpy(dtype=float), "y": ys.to_numpy(dtype=float)})
+    if series_col is not None:
+        data["series"] = _text(df, series_col, what=what, zh="系列").to_numpy()
+    keys = ["series"] if series_col is not None else []
+    dup = data.duplicated([*keys, "x"])
+    if dup.any():
+        raise SchemaViolationError(
+            f"column {x!r} of {what} repeats {float(data.loc[dup, 'x'].iloc[0]):g}"
+            + (" within one series" if keys else "")
+            + "; one point per x value (aggregate or split into series)",
+            column=x,
+        )
+    series_order = _sort_list(data["series"]) if keys else []
+    data = data.sort_values([*keys, "x"], kind="stable").reset_index(drop=True)
+    return data, series_order
+
+
+def _line_layer(
+    data: pd.DataFrame,
+    series_order: list[str],
+    *,
+    x: str,
+    y: str,
+    titles: tuple[str, str, str | None],
+    interpolate: str,
+) -> tuple[alt.Chart, list[alt.Tooltip]]:
+    if interpolate not in _INTERPOLATIONS:
+        raise BadParameterError("interpolate", interpolate, " or ".join(map(repr, _INTERPOLATIONS)),
+                                zh="连线方式")
+    x_title, y_title, series_title = titles
+    enc: dict[str, Any] = {
+        "x": alt.X("x:Q", title=x_title, axis=alt.Axis(format=_axis_format(x)),
+                   scale=alt.Scale(zero=False)),
+        "y": alt.Y("y:Q", title=y_title, axis=alt.Axis(format=_axis_format(y)),
+                   scale=alt.Scale(zero=False)),
+    }
+    tooltip = [alt.Tooltip("x:Q", title=x_title, format=_tooltip_format(x)),
+               alt.Tooltip("y:Q", title=y_title, format=_tooltip_format(y))]
+    if series_title is not None:
+        enc["color"] = alt.Color("series:N", title=series_title, sort=series_order)
+        tooltip.insert(0, alt.Tooltip("series:N", title=series_title))
+    # A step function (满减 thresholds, budget caps) is drawn as steps, never as slopes;
+    # its points are sampled at every breakpoint by the caller, so no dot is needed.
+    point = alt.OverlayMarkDef(size=24) if interpolate == "linear" else False
+    line = alt.Chart(data).mark_line(point=point, interpolate=interpolate).encode(
+        **enc, tooltip=tooltip
+    )
+    return line, tooltip
+
+
+def _usermeta(kind: str) -> dict[str, Any]:
+    """Tags the chart's kind in the spec so tests can check that the subtitle fits it."""
+    return {"casekit": {"chart": kind}}
+
+
+def line_chart(
+    table: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series_col: str | None = None,
+    interpolate: str = "linear",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    series_title: str | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+) -> alt.LayerChart:
+    """Lines of ``y`` over a numeric ``x`` (hour, day, CTR …), one line per series.
+
+    For trends and comparisons that are not what-if curves (no "current plan"), e.g. users
+    per hour of the day or cumulative spend by hour under two pacing plans.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per point: numeric ``x`` and ``y`` columns, optionally ``series_col``.
+        x values are unique within a line.
+    x, y : str
+        Column names; units follow the names (``*_cny`` in CNY, ``*_rate`` as proportions).
+    series_col : str, optional
+        Column naming each line (the legend).
+    interpolate : {"linear", "step-after"}
+        ``"step-after"`` draws a step function: each value holds until the next x.
+    x_title, y_title, series_title : str, optional
+        Axis and legend titles, Chinese with the English term and unit in parentheses;
+        default from the column name (e.g. ``hour`` -> "钟点 (hour)").
+    title : str, optional
+        Chinese chart title.
+    subtitle : str, optional
+        English subtitle; default "<y> by <x>" from the titles.
+
+    Returns
+    -------
+    alt.LayerChart
+        The chart (its ``usermeta.casekit.chart`` is ``"line"``).
+    """
+    what = "the line table (折线数据)"
+    data, order = _line_data(table, x, y, series_col, what=what)
+    titles = (
+        _axis_title(x_title, x, "x_title"),
+        _axis_title(y_title, y, "y_title"),
+        None if series_col is None else _axis_title(series_title, series_col, "series_title"),
+    )
+    line, _ = _line_layer(data, order, x=x, y=y, titles=titles, interpolate=interpolate)
+    if subtitle is None:
+        subtitle = f"{_english(titles[1])} by {_english(titles[0])}"
+        if titles[2] is not None:
+            subtitle += f", one line per {_english(titles[2])}"
+    return alt.layer(line).properties(
+        title=_title(title, f"{titles[1]} 随 {titles[0]} 的变化", subtitle),
+        usermeta=_usermeta("line"),
+    )
+
+
+def _marker_values(
+    data: pd.DataFrame, now: float, current_y: Any, *, keys: list[str], x: str
+) -> pd.DataFrame:
+    """Exact y of the current point on each line: given, or a sampled point, never interpolated."""
+    groups = list(data.groupby(keys, sort=False)) if keys else [((), data)]
+    if current_y is not None:
+        if isinstance(current_y, Mapping):
+            given = {str(k): number(v, "current_y", zh="当前值") for k, v in current_y.items()}
+        elif keys and len(groups) > 1:
+            raise BadParameterError(
+                "current_y", current_y, "a mapping series -> exact y value (one per line)",
+                zh="当前值",
+            )
+        else:
+            given = None
+            single = number(current_y, "current_y", zh="当前值")
+    rows = []
+    for key, part in groups:
+        name = (key[0] if isinstance(key, tuple) else key) if keys else None
+        if not part["x"].min() <= now <= part["x"].max():
+            continue
+        if current_y is not None:
+            if given is None:
+                value = single
+            elif name in given:
+                value = given[name]
+            else:
+                raise BadParameterError("current_y", dict(current_y),
+                                        f"a value for every line (missing {name!r})", zh="当前值")
+        else:
+            hit = part.loc[np.isclose(part["x"], now, rtol=0, atol=1e-9), "y"]
+            if hit.empty:
+                raise BadParameterError(
+                    "current", now,
+                    f"an x value sampled in every line of column {x!r} (a marker shows an "
+                    f"exact value, never one interpolated between two samples): add the "
+                    f"point to the curve, or pass current_y= the value the library computes",
+                    zh="当前值",
+                )
+            value = float(hit.iloc[0])
+        row = {"x": now, "y": value}
+        if keys:
+            row["series"] = name
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _label_offsets(values: Sequence[float], lo: float, hi: float, height_px: float) -> list[float]:
+    """Vertical pixel offsets that keep labels at least one text line apart (top to bottom)."""
+    span = (hi - lo) or 1.0
+    pos = [height_px * (1 - (v - lo) / span) for v in values]
+    order = sorted(range(len(pos)), key=pos.__getitem__)
+    placed: dict[int, float] = {}
+    last = -np.inf
+    for i in order:
+        p = max(pos[i], last + _LABEL_GAP_PX)
+        placed[i] = p
+        last = p
+    return [placed[i] - pos[i] for i in range(len(pos))]
 
 
 def what_if_chart(
@@ -796,56 +1071,60 @@ def what_if_chart(
     x: str = "change",
     y: str = "gmv_cny",
     current: float | None = 0.0,
+    current_y: float | Mapping[str, float] | None = None,
     series_col: str | None = None,
+    interpolate: str = "linear",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    series_title: str | None = None,
     title: str | None = None,
 ) -> alt.LayerChart:
-    """A what-if / response curve (假设分析) with a marker at the current point.
+    """A what-if / response curve (假设分析) with a marker at the current plan.
 
-    ``curve`` has an x column (``change``, e.g. −0.2 for −20 %, or ``spend_cny``), a y
-    column (``gmv_cny``, ``revenue_cny`` …) and optionally a series column (one line per
-    lever, e.g. ``factor``). ``current`` is the x value of today's plan (default 0 = no
-    change; pass today's spend for a spend curve; None for no marker); its y is read off
-    each line by linear interpolation between the neighbouring rows, so it must lie within
-    the x range. x values must be unique within a line.
+    Use it for a lever against its outcome (change in visitors vs GMV, budget vs revenue,
+    list price vs final price); for other lines use :func:`line_chart`.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        One row per point: numeric ``x`` and ``y`` columns, optionally ``series_col``
+        (one line per lever). x values are unique within a line.
+    x, y : str
+        Column names, e.g. ``change`` (−0.2 = −20 %) or ``spend_cny``, and ``gmv_cny``.
+    current : float or None
+        x of today's plan (0 = no change); None draws no marker. It must lie within the
+        x range.
+    current_y : float or mapping, optional
+        The exact y at ``current`` as the library computes it (one value, or series ->
+        value). Without it, ``current`` must be one of the sampled x values of each line:
+        a marker is never interpolated between two samples.
+    series_col : str, optional
+        Column naming each line (the legend).
+    interpolate : {"linear", "step-after"}
+        ``"step-after"`` for step functions (满减 thresholds): sample every breakpoint
+        and the point just below it, e.g. with :func:`casekit.campaign.price_curve`.
+    x_title, y_title, series_title : str, optional
+        Axis and legend titles (Chinese with the English term and unit); default from
+        the column names.
+    title : str, optional
+        Chinese chart title (default 假设分析).
+
+    Returns
+    -------
+    alt.LayerChart
+        Line, red marker at the current plan and its label right of the plot (its
+        ``usermeta.casekit.chart`` is ``"what_if"``).
     """
     what = "the what-if curve (假设分析曲线)"
-    cols = {_column_name(x, "x"): "横轴", _column_name(y, "y"): "纵轴"}
-    if series_col is not None:
-        cols[_column_name(series_col, "series_col")] = "系列"
-    df = _table(curve, list(cols), what=what, zh=cols)
-    xs = require_numeric_column(df, x, zh="横轴", what=what, non_negative=False)
-    ys = require_numeric_column(df, y, zh="纵轴", what=what, non_negative=False)
-    data = pd.DataFrame({"x": xs.to_numpy(), "y": ys.to_numpy()})
-    if series_col is not None:
-        data["series"] = _text(df, series_col, what=what, zh="系列").to_numpy()
+    data, order = _line_data(curve, x, y, series_col, what=what)
     keys = ["series"] if series_col is not None else []
-    dup = data.duplicated([*keys, "x"])
-    if dup.any():
-        raise SchemaViolationError(
-            f"column {x!r} of {what} repeats {data.loc[dup, 'x'].iloc[0]!r}"
-            + (" within one series" if keys else "")
-            + "; one point per x value (aggregate or split into series)",
-            column=x,
-        )
-    series_order = _sort_list(data["series"]) if keys else []
-    data = data.sort_values([*keys, "x"], kind="stable").reset_index(drop=True)
-    x_fmt, y_fmt = _axis_format(x), _axis_format(y)
-    enc: dict[str, Any] = {
-        "x": alt.X("x:Q", title=_label(x), axis=alt.Axis(format=x_fmt),
-                   scale=alt.Scale(zero=False)),
-        "y": alt.Y("y:Q", title=_label(y), axis=alt.Axis(format=y_fmt),
-                   scale=alt.Scale(zero=False)),
-    }
-    tooltip = [alt.Tooltip("x:Q", title=_label(x), format=x_fmt),
-               alt.Tooltip("y:Q", title=_label(y), format=y_fmt)]
-    if keys:
-        enc["color"] = alt.Color("series:N", title=_label(series_col), sort=series_order)
-        tooltip.insert(0, alt.Tooltip("series:N", title=_label(series_col)))
-    layers: list[alt.Chart] = [
-        alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
-            **enc, tooltip=tooltip
-        )
-    ]
+    titles = (
+        _axis_title(x_title, x, "x_title"),
+        _axis_title(y_title, y, "y_title"),
+        None if series_col is None else _axis_title(series_title, series_col, "series_title"),
+    )
+    line, tooltip = _line_layer(data, order, x=x, y=y, titles=titles, interpolate=interpolate)
+    layers: list[alt.Chart] = [line]
     if current is not None:
         now = number(current, "current", zh="当前值")
         lo, hi = float(data["x"].min()), float(data["x"].max())
@@ -854,27 +1133,41 @@ def what_if_chart(
                 "current", current, f"an x value within the curve's range [{lo:g}, {hi:g}]",
                 zh="当前值",
             )
-        groups = data.groupby(keys, sort=False) if keys else [((), data)]
-        rows = []
-        for key, part in groups:  # one interpolation per line (a handful of series)
-            if not part["x"].min() <= now <= part["x"].max():
-                continue
-            row = {"x": now, "y": float(np.interp(now, part["x"], part["y"]))}
-            if keys:
-                row["series"] = key[0] if isinstance(key, tuple) else key
-            rows.append(row)
-        marker = pd.DataFrame(rows)
-        marker["label"] = [f"当前 current: {_fmt(v, y)}" for v in marker["y"]]
+        marker = _marker_values(data, now, current_y, keys=keys, x=x)
+        # Lines meeting at the current point share one label: "当前 current · a / b: 55,234".
+        shown = [_fmt(v, y) for v in marker["y"]]
+        names: dict[str, list[str]] = {}
+        for i, text in enumerate(shown):
+            names.setdefault(text, []).append(str(marker["series"].iloc[i]) if keys else "")
+        labels = marker.drop_duplicates("y").copy() if not keys else marker.loc[
+            ~pd.Series(shown).duplicated().to_numpy()].copy()
+        labels["label"] = [
+            "当前 current" + (f" · {' / '.join(names[_fmt(v, y)])}" if keys else "")
+            + f": {_fmt(v, y)}" for v in labels["y"]
+        ]
+        y_lo = min(float(data["y"].min()), float(marker["y"].min()))
+        y_hi = max(float(data["y"].max()), float(marker["y"].max()))
+        offsets = _label_offsets(labels["y"].tolist(), y_lo, y_hi, 300.0)
         layers.append(
-            alt.Chart(marker).mark_point(filled=True, size=140, color=ACCENT, opacity=1)
+            alt.Chart(pd.DataFrame({"x": [now]})).mark_rule(color=ACCENT, strokeDash=[3, 3],
+                                                             opacity=0.6)
+            .encode(x="x:Q")
+        )
+        layers.append(
+            alt.Chart(marker).mark_point(filled=True, size=120, color=ACCENT, opacity=1)
             .encode(x="x:Q", y="y:Q", tooltip=tooltip)
         )
-        layers.append(
-            alt.Chart(marker).mark_text(align="left", dx=8, dy=-8, color=ACCENT)
-            .encode(x="x:Q", y="y:Q", text="label:N")
-        )
+        # Labels sit right of the plot, level with their dot: never on top of a line.
+        for dy, part in labels.groupby(np.asarray(offsets), sort=False):
+            layers.append(
+                alt.Chart(part).mark_text(
+                    align="left", baseline="middle", dx=10, dy=float(dy), color=ACCENT
+                ).encode(x=alt.value("width"), y="y:Q", text="label:N")
+            )
     subtitle = "What-if curve" + ("" if current is None else ": red dot = current plan")
-    return alt.layer(*layers).properties(title=_title(title, "假设分析", subtitle))
+    return alt.layer(*layers).properties(
+        title=_title(title, "假设分析", subtitle), usermeta=_usermeta("what_if")
+    )
 
 
 def calendar_chart(
@@ -945,6 +1238,7 @@ def calendar_chart(
     return alt.layer(bars, labels, spacer).properties(
         height=alt.Step(36),
         title=_title(title, "618 活动节奏", "Campaign calendar: phases as bars over dates"),
+        usermeta=_usermeta("calendar"),
     )
 
 
@@ -963,6 +1257,25 @@ def daily_metric_chart(
     ``date`` column (the output of :func:`casekit.diagnose.find_anomalies`; its
     ``direction_zh`` shows in the tooltip) or a list of dates. Every anomaly day must be
     one of ``daily``'s days. Rates (``*_rate``) are shown as percentages.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        One row per day: ``date_col`` and ``metric``.
+    metric : str
+        The column to draw (its unit follows its name: ``*_cny`` CNY, ``*_rate`` proportion).
+    anomalies : DataFrame or list of dates, optional
+        Days to mark in red.
+    date_col : str
+        The date column (default ``date``).
+    title : str, optional
+        Chinese chart title.
+
+    Returns
+    -------
+    alt.LayerChart
+        The chart; its subtitle reads "Daily <English term>" (``usermeta.casekit.chart``
+        is ``"daily"``).
     """
     what = "the daily table (日报表)"
     metric = _column_name(metric, "metric")
@@ -980,12 +1293,12 @@ def daily_metric_chart(
     x = alt.X("date:T", title=_label("date"), axis=alt.Axis(format="%m/%d"))
     yq = alt.Y("value:Q", title=_label(metric), axis=alt.Axis(format=fmt))
     tooltip = [alt.Tooltip("date:T", title=_label("date"), format="%Y-%m-%d"),
-               alt.Tooltip("value:Q", title=_label(metric), format=fmt.replace(".1", ".2"))]
+               alt.Tooltip("value:Q", title=_label(metric), format=_tooltip_format(metric))]
     layers: list[alt.Chart] = [
         alt.Chart(data.drop(columns="_day")).mark_line(
             point=alt.OverlayMarkDef(size=18)).encode(x=x, y=yq, tooltip=tooltip)
     ]
-    subtitle = f"Daily {metric}"
+    subtitle = f"Daily {_english(_label(metric))}"
     if anomalies is not None:
         flagged = _anomaly_days(anomalies, what="the anomalies (异常日)")
         known = set(data["_day"])
@@ -1008,7 +1321,7 @@ def daily_metric_chart(
         else:
             subtitle += "; no anomaly days (无异常日)"
     return alt.layer(*layers).properties(
-        title=_title(title, f"每日趋势：{_label(metric)}", subtitle)
+        title=_title(title, f"每日趋势：{_label(metric)}", subtitle), usermeta=_usermeta("daily")
     )
 
 

@@ -33,6 +33,73 @@ def setup() -> None:
     pd.set_option("display.width", 120)
     pd.set_option("display.precision", 4)
     pd.set_option("display.max_colwidth", 60)
+    _show_missing_as_dash()
+
+
+MISSING = "—"
+"""How a displayed table shows a missing value (NaN, None, NaT, <NA>)."""
+
+
+def _display_ready(frame: Any) -> Any:
+    """A copy without negative zeros (shown as 0, never -0.0) and with every missing value
+    one that ``na_rep`` replaces (pandas prints ``<NA>`` and ``None`` verbatim)."""
+    import numpy as np
+    import pandas as pd
+
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            continue  # na_rep already applies to categories
+        if pd.api.types.is_float_dtype(col.dtype):
+            out.isetitem(i, col.astype("float64") + 0.0)  # -0.0 + 0.0 == 0.0; NA -> NaN
+        elif not pd.api.types.is_datetime64_any_dtype(col.dtype) and col.isna().any():
+            out.isetitem(i, col.astype(object).where(col.notna(), np.nan))
+    return out
+
+
+def table_html(frame: Any) -> str:
+    """A DataFrame as the notebook's HTML table, with missing values shown as "—"."""
+    import pandas as pd
+
+    return _display_ready(frame).to_html(
+        notebook=True,
+        na_rep=MISSING,
+        max_rows=pd.get_option("display.max_rows"),
+        max_cols=pd.get_option("display.max_columns"),
+        show_dimensions=pd.get_option("display.show_dimensions"),
+    )
+
+
+def table_text(frame: Any) -> str:
+    """A DataFrame as plain text (the notebook's text/plain), missing values shown as "—"."""
+    import pandas as pd
+
+    return _display_ready(frame).to_string(
+        na_rep=MISSING,
+        max_rows=pd.get_option("display.max_rows"),
+        min_rows=pd.get_option("display.min_rows"),
+        max_cols=pd.get_option("display.max_columns"),
+        line_width=pd.get_option("display.width"),
+        max_colwidth=pd.get_option("display.max_colwidth"),
+        show_dimensions=pd.get_option("display.show_dimensions"),
+    )
+
+
+def _show_missing_as_dash() -> None:
+    """Make IPython display every DataFrame with :func:`table_html` / :func:`table_text`."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return
+    import pandas as pd
+
+    shell = get_ipython()
+    if shell is None:  # plain Python: nothing is displayed
+        return
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type(pd.DataFrame, table_html)
+    formatters["text/plain"].for_type(pd.DataFrame, lambda df, p, cycle: p.text(table_text(df)))
 
 
 def md(text: str) -> Any:
@@ -121,7 +188,7 @@ def fmt_cny(value: Any, digits: int = 2) -> str:
         ``'¥12,345.60'``.
     """
     v = _finite(value, "value")
-    sign = "-" if v < 0 else ""
+    sign = "-" if round(v, digits) < 0 else ""  # -0.001 is ¥0.00, not -¥0.00
     return f"{sign}¥{abs(v):,.{digits}f}"
 
 
@@ -140,7 +207,8 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
     str
         The proportion as a percentage, e.g. ``'3.5%'``.
     """
-    return f"{_finite(value, 'value') * 100:.{digits}f}%"
+    v = round(_finite(value, "value") * 100, digits) + 0.0  # never "-0.0%"
+    return f"{v:.{digits}f}%"
 
 
 def simulated_note(dataset: str) -> None:

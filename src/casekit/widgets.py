@@ -100,7 +100,11 @@ class Explorer(W.VBox):
         if note:
             header += f"<br><small>{_esc(note)}</small>"
         self.children = (W.HTML(header), *self.controls.values(), self.output)
+        # One label width for the whole panel, so every input box starts at the same x.
+        width = f"{max(map(_label_width_px, self.controls.values()), default=0)}px"
         for control in self.controls.values():
+            if hasattr(control, "style") and hasattr(control.style, "description_width"):
+                control.style.description_width = width
             control.observe(self._on_change, names="value")
         self.refresh()
 
@@ -125,6 +129,13 @@ class Explorer(W.VBox):
         self.output.value = self._render_html(result)
 
     def _on_change(self, change: Any) -> None:
+        control = change["owner"]
+        clean = _snapped(control)
+        if clean != control.value:
+            # The browser's slider moves in binary steps (-0.5 + 50 × 0.01 is -1e-16, shown
+            # as "−0%"); put the value back on the step grid, which fires this again.
+            control.value = clean
+            return
         self.refresh()
 
     # --- static rendering (saved notebooks, offline site) ------------------------------------
@@ -146,10 +157,16 @@ class Explorer(W.VBox):
         return "\n".join(lines)
 
     def static_html(self) -> str:
-        """A self-contained HTML snapshot: title, control values and the current result."""
-        rows = "".join(
-            f"<tr><td>{_esc(_label(c))}</td><td>{_esc(_format_value(c))}</td></tr>"
-            for c in self.controls.values()
+        """A self-contained HTML snapshot: title, control values and the current result.
+
+        Returns
+        -------
+        str
+            HTML whose tables are the same inline-styled tables the live view shows.
+        """
+        settings = pd.DataFrame(
+            [(_label(c), _format_value(c)) for c in self.controls.values()],
+            columns=["控件 control", "取值 value"],
         )
         note = f"<p><small>{_esc(self.note)}</small></p>" if self.note else ""
         return (
@@ -157,8 +174,7 @@ class Explorer(W.VBox):
             f"<p><b>{_esc(self.name_zh)} / {_esc(self.name_en)}</b><br>"
             f"<small>静态快照，{_RUN_HINT_ZH} / static snapshot — {_RUN_HINT_EN}</small></p>"
             f"{note}"
-            '<table class="casekit-controls"><thead><tr><th>控件 control</th>'
-            f"<th>取值 value</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"{_table(settings).replace('casekit-table', 'casekit-table casekit-controls', 1)}"
             f"{self.output.value}</div>"
         )
 
@@ -170,6 +186,23 @@ class Explorer(W.VBox):
 
     def __repr__(self) -> str:
         return f"Explorer({self.kind!r})"
+
+
+def _snapped(control: W.Widget) -> Any:
+    """A float slider's value on its step grid (no -0.0, no 1e-16 residue); others as is."""
+    value = control.value
+    if not isinstance(control, W.FloatSlider) or not control.step:
+        return value
+    steps = round((value - control.min) / control.step)
+    clean = round(control.min + steps * control.step, 10) + 0.0
+    return min(max(clean, control.min), control.max)
+
+
+def _label_width_px(control: W.Widget) -> int:
+    """Rough width of a control's label: CJK characters are ~2 Latin ones wide."""
+    label = getattr(control, "description", "") or ""
+    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in label)
+    return 7 * units + 12
 
 
 def _esc(text: Any) -> str:
@@ -220,8 +253,34 @@ def _number_box(value: float, label: str, *, hi: float = 1e7, step: float = 1.0)
     )
 
 
+# Inline styles, not a stylesheet: a widget's HTML and a notebook's text/html output are
+# styled by different CSS in JupyterLab (rendered outputs get its table rules, widgets get
+# none), so the same inline rules make the live view and its snapshot look alike.
+_TABLE_STYLE = "border-collapse:collapse;margin:4px 0 8px;font-size:12px;line-height:1.4"
+_CELL_STYLE = "padding:2px 10px;border-bottom:1px solid #e0e0e0;white-space:nowrap"
+_HEAD_STYLE = _CELL_STYLE + ";border-bottom:1px solid #999;font-weight:bold"
+
+
+def _cell(tag: str, value: Any, *, first: bool) -> str:
+    align = "left" if first else "right"
+    style = (_HEAD_STYLE if tag == "th" else _CELL_STYLE) + f";text-align:{align}"
+    text = "—" if value is None or (isinstance(value, float) and not np.isfinite(value)) else value
+    if isinstance(text, float):
+        text = text + 0.0  # never print -0.0
+    return f'<{tag} style="{style}">{_esc(text)}</{tag}>'
+
+
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, escape=True, na_rep="—", classes="casekit-table")
+    """An HTML table with inline styles; missing values shown as "—"."""
+    head = "".join(_cell("th", c, first=i == 0) for i, c in enumerate(df.columns))
+    body = "".join(
+        "<tr>" + "".join(
+            _cell("td", None if pd.isna(v) else v, first=i == 0) for i, v in enumerate(row)
+        ) + "</tr>"
+        for row in df.itertuples(index=False)
+    )
+    return (f'<table class="casekit-table" style="{_TABLE_STYLE}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _signed_cny(value: float, digits: int = 2) -> str:
@@ -273,9 +332,11 @@ def funnel_what_if(
     funnel.what_if(visitors, conversion_rate, aov_cny)  # raises for bad starting values
 
     controls = {
-        "visitors_change": _slider(0.0, lo, hi, 0.01, "访客数变化 Visitors change", "+.0%"),
-        "conversion_change": _slider(0.0, lo, hi, 0.01, "转化率变化 CVR change", "+.0%"),
-        "aov_change": _slider(0.0, lo, hi, 0.01, "客单价变化 AOV change", "+.0%"),
+        # No "+" in the readout: the browser's slider holds -0.5 + 50 × 0.01 = -1e-16 at
+        # rest, and d3-format writes a forced sign there as "−0%"; without it, "0%".
+        "visitors_change": _slider(0.0, lo, hi, 0.01, "访客数变化 Visitors change", ".0%"),
+        "conversion_change": _slider(0.0, lo, hi, 0.01, "转化率变化 CVR change", ".0%"),
+        "aov_change": _slider(0.0, lo, hi, 0.01, "客单价变化 AOV change", ".0%"),
     }
 
     def compute(v: dict[str, Any]) -> funnel.WhatIf:
