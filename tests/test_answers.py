@@ -181,7 +181,8 @@ def test_text_goes_to_the_trainer():
 def test_tolerance_sentences_say_what_the_rule_applies():
     assert tolerance_zh(q(decimals=2)) == (
         "**精度**：保留两位小数即可（与标准答案相差不超过 0.005 算对），不必更精确。")
-    assert "保留四位小数" in tolerance_zh(q(decimals=4)) and "0.00005" in tolerance_zh(q(decimals=4))
+    four = tolerance_zh(q(decimals=4))
+    assert "保留四位小数" in four and "0.00005" in four
     assert "取整到个位" in tolerance_zh(q(decimals=0))
     assert "0.003 算对" in tolerance_zh(q(abs_tol=0.003))
     assert "0.1% 以内" in tolerance_zh(q(rel_tol=0.001))
@@ -218,7 +219,8 @@ FEEDBACK = [
     (q(decimals=2), "5%", 0.05, "incorrect",
      "答案是文字 '5%'，不是数字：去掉引号，直接写数字本身（例如 0.05，而不是 \"0.05\"）。"),
     (q("integer"), "七", 7, "incorrect", "答案应为一个整数，现在是一段文字。"),
-    (q(decimals=2, **HINT), "很多", 1.0, "incorrect", "答案应为一个数字，现在是一段文字。提示：看第 3 节"),
+    (q(decimals=2, **HINT), "很多", 1.0, "incorrect",
+     "答案应为一个数字，现在是一段文字。提示：看第 3 节"),
     (q(decimals=2, **HINT), True, 1.0, "incorrect",
      "答案应为一个数字，现在是 True/False。提示：看第 3 节"),
     (q(decimals=2, **HINT), [1, 2], 1.0, "incorrect",
@@ -238,11 +240,13 @@ FEEDBACK = [
      "'C' 不是可选项之一（可选：A / B）。提示：看第 3 节"),
     (q("choice", options=["A", "B"], **HINT), 2, "A", "incorrect",
      "答案应为选项本身（带引号的文字，例如 \"A\"）。提示：看第 3 节"),
-    (q("items", **HINT), "a", ["a"], "incorrect", "答案应为列表，例如 [\"a\", \"b\"]。提示：看第 3 节"),
+    (q("items", **HINT), "a", ["a"], "incorrect",
+     "答案应为列表，例如 [\"a\", \"b\"]。提示：看第 3 节"),
     (q("sequence", **HINT), ["b", "a"], ["a", "b"], "incorrect",
      "元素都对了，但顺序不对：这一题要求按顺序排列。提示：看第 3 节"),
     (q("sequence", **HINT), ["a", "c"], ["a", "b"], "incorrect", "答案与期望不符。提示：看第 3 节"),
-    (q("text", **HINT), 3, None, "incorrect", "这一题要写一段文字（放在引号里的字符串）。提示：看第 3 节"),
+    (q("text", **HINT), 3, None, "incorrect",
+     "这一题要写一段文字（放在引号里的字符串）。提示：看第 3 节"),
     (q("text"), "见下", None, "needs_review", "已作答，由老师阅读评分。"),
     (q("ranking"), 1, 1, "incorrect", "unknown question kind 'ranking'"),
 ]

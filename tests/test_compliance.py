@@ -59,7 +59,9 @@ def test_statutory_list_is_exactly_the_three_terms_of_article_9_3(rules):
 
 def test_absolute_and_superlative_claims_block_with_legal_basis_and_penalty(rules):
     absolute = rules[rules["category"] == "absolute_claim"]
-    assert {"最高", "最低", "第一", "唯一", "首选", "顶级", "极致", "全网最低", "销量冠军", "No.1"} <= set(
+    named = {"最高", "最低", "第一", "唯一", "首选", "顶级", "极致", "全网最低", "销量冠军",
+             "No.1"}
+    assert named <= set(
         absolute["pattern"]
     )
     assert (absolute["severity"] == "statutory").all()
@@ -718,7 +720,8 @@ def test_labelled_set_is_big_and_covers_the_hard_cases(labelled):
     assert set(labelled["label"].astype(str)) == set(cp.VERDICTS)
     assert labelled["reason_zh"].str.len().gt(0).all()
     copies = " ".join(labelled["copy"])
-    for hard in ("最近", "第一次", "首次上市", "最后一天", "ＮＯ．１", "第 一", "N O 1", "No.1", "best", "Best before"):
+    for hard in ("最近", "第一次", "首次上市", "最后一天", "ＮＯ．１", "第 一", "N O 1", "No.1",
+                 "best", "Best before"):
         assert hard in copies, hard
 
 
@@ -741,7 +744,8 @@ def test_agreement_score_can_fail(labelled):
 
 @pytest.mark.parametrize(
     "copy",
-    ["最近上新", "最 近 到 货", "活动最后一天", "最初的味道", "新品首次上市", "首发", "首单立减", "第 一 次"],
+    ["最近上新", "最 近 到 货", "活动最后一天", "最初的味道", "新品首次上市", "首发", "首单立减",
+     "第 一 次"],
 )
 def test_non_claim_words_are_not_flagged(copy):
     assert cp.check_copy(copy).empty
@@ -749,7 +753,8 @@ def test_non_claim_words_are_not_flagged(copy):
 
 @pytest.mark.parametrize(
     ("copy", "rule_id"),
-    [("最近最火的款", "PX-23"), ("全国首家", "PX-25"), ("首款折叠壶", "PX-25"), ("Best before 最佳", "ST-03")],
+    [("最近最火的款", "PX-23"), ("全国首家", "PX-25"), ("首款折叠壶", "PX-25"),
+     ("Best before 最佳", "ST-03")],
 )
 def test_claims_next_to_non_claim_words_are_still_flagged(copy, rule_id):
     assert rule_id in ids(cp.check_copy(copy))

@@ -184,7 +184,9 @@ NOTEBOOKS_AND_SOLUTIONS = NOTEBOOKS + sorted((ROOT / "solutions").glob("*.ipynb"
 
 
 @pytest.mark.parametrize(
-    "path", NOTEBOOKS_AND_SOLUTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS_AND_SOLUTIONS]
+    "path",
+    NOTEBOOKS_AND_SOLUTIONS,
+    ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS_AND_SOLUTIONS],
 )
 def test_every_citation_resolves_to_the_bibliography(path):
     known = set(data.load("sources")["source_id"])

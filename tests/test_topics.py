@@ -26,7 +26,8 @@ HEADING = re.compile(r"^(#{1,6}) ", flags=re.M)
 TOPICS = [
     ("07_campaign_618", r"^## .*组织升级与整合策略", "org_upgrade", "一体化"),
     ("07_campaign_618", r"^### 消费者运营：先分层", "consumer_ops", "分层运营"),
-    ("07_campaign_618", r"^### 货品成长阶梯：新品 → 趋势品 → 爆款 → 超级单品", "goods_ladder", "货品阶梯"),
+    ("07_campaign_618", r"^### 货品成长阶梯：新品 → 趋势品 → 爆款 → 超级单品", "goods_ladder",
+     "货品阶梯"),
     ("07_campaign_618", r"^### 四类营销场景", "scenario_type", "四类场景"),
     ("07_campaign_618", r"^## .*激励政策：返券与新客激励", "incentive", "返券"),
     ("04_paid_traffic", r"^## \d+ 钻展升级：破圈新人群，蓄水新场景", "zuanzhan_upgrade", "破圈"),
@@ -96,7 +97,8 @@ def test_topic_has_fact_rows_citing_a004(stem, heading, topic, word):
 
 @pytest.mark.parametrize(("stem", "heading", "topic", "word"), TOPICS, ids=IDS)
 def test_topic_has_a_discussion_question(stem, heading, topic, word):
-    closing = [src for kind, src in _cells(stem) if kind == "markdown" and src.lstrip().startswith("## 讨论题")]
+    closing = [src for kind, src in _cells(stem)
+               if kind == "markdown" and src.lstrip().startswith("## 讨论题")]
     assert closing, f"{stem} has no closing discussion cell"
     questions = re.findall(r"^\d+\.\s.*$", closing[-1], flags=re.M)
     assert any(word in q for q in questions), f"{stem}: no discussion question about {word!r}"

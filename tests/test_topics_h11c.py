@@ -88,7 +88,8 @@ def _block(cells, start: int, level: int) -> list:
 
 def _section(stem: str, pattern: str):
     cells = _cells(stem)
-    hits = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and re.search(pattern, c.source, re.M)]
+    hits = [i for i, c in enumerate(cells)
+            if c.cell_type == "markdown" and re.search(pattern, c.source, re.M)]
     assert len(hits) == 1, f"{stem}: heading {pattern!r} found {len(hits)} times"
     start = hits[0]
     level = _level(cells[start])
@@ -106,7 +107,8 @@ def _text(cells) -> str:
 def test_each_topic_is_a_section_with_citation_analysis_and_question(stem, pattern, source):
     block, parent = _section(stem, pattern)
     assert f"（来源：{source}）" in _text(parent), f"{pattern}: its section does not cite {source}"
-    assert any(c.cell_type == "code" and c.source.strip() for c in block), f"{pattern}: no worked example"
+    assert any(c.cell_type == "code" and c.source.strip() for c in block), (
+        f"{pattern}: no worked example")
     assert QUESTION.search(_text(parent)), f"{pattern}: its section asks the learner nothing"
 
 
@@ -133,7 +135,8 @@ def _outputs_text(cells) -> str:
 def test_nb09_says_the_recovery_story_is_the_simulated_design():
     cells = _cells("09_case_diagnosis")
     text = _text(cells)
-    assert not re.search(r"200\s*回升", text), "the article says visitors were raised, not recovered"
+    assert not re.search(r"200\s*回升", text), (
+        "the article says visitors were raised, not recovered")
     assert "recovered" not in cells[0].source
     assert re.search(r"回升.{0,40}模拟|模拟.{0,80}回升", text, re.S)
 

@@ -101,6 +101,7 @@ __all__ = [
     "NON_CLAIM_WORDS",
     "PRODUCT_TYPES",
     "SEVERITIES",
+    "VERDICTS",
     "RuleSet",
     "check_copy",
     "compile_rules",
@@ -109,7 +110,6 @@ __all__ = [
     "normalise",
     "summarise",
     "verdict",
-    "VERDICTS",
 ]
 
 SEVERITIES = ("advice", "platform", "campaign", "statutory")
