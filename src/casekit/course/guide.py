@@ -363,6 +363,16 @@ def two_day_agenda(modules: Sequence[Module], exercises: Sequence[Exercise]) -> 
     """
     appendices = tuple(m.slug for m in modules if m.optional)
     modules = [m for m in modules if not m.optional]
+    # When the notebooks cannot be split into two teaching days, the first ones in course
+    # order become pre-work (read and run before day 1), as few as needed.
+    before: list[str] = []
+    def splits(part: Sequence[Module]) -> bool:
+        minutes = [m.minutes for m in part]
+        return any(sum(minutes[:k]) <= TEACHING_CAP_MIN and sum(minutes[k:]) <= TEACHING_CAP_MIN
+                   for k in range(1, len(minutes)))
+
+    while len(modules) > 2 and not splits(modules):
+        before.append(modules.pop(0).slug)
     if len(modules) < 2:
         raise GuideError("the two-day agenda needs at least two notebooks")
     total = sum(m.minutes for m in modules)
@@ -379,7 +389,8 @@ def two_day_agenda(modules: Sequence[Module], exercises: Sequence[Exercise]) -> 
         blocks, later = _with_exercises(part, by_notebook)
         days.append(_fits(schedule_day(number, blocks), "two-day agenda"))
         homework += [(number, slug) for slug in later]
-    return Agenda(days=tuple(days), before=(), self_study=appendices, homework=tuple(homework))
+    return Agenda(days=tuple(days), before=tuple(before), self_study=appendices,
+                  homework=tuple(homework))
 
 
 def one_day_agenda(
@@ -492,10 +503,20 @@ def _render_agendas(one: Agenda, two: Agenda, exercises: Sequence[Exercise], why
         ]
     covered = two.taught("notebook")
     kind = "正课" if optional else ""
-    out.append(
-        f"- **覆盖**：全部 {len(covered)} 本{kind}笔记本（{covered[0][:2]}–{covered[-1][:2]}）；"
-        f"课堂做{_numbers('练习', two.taught('exercise'))}。"
-    )
+    if two.before:
+        out.append(
+            f"- **课前**（开课前一周发给学员，两天的课堂排不下全部正课）："
+            f"{_numbers('笔记本', two.before)}，并运行其中的环境自检。"
+        )
+        out.append(
+            f"- **覆盖**：课堂上 {len(covered)} 本{kind}笔记本（{covered[0][:2]}–{covered[-1][:2]}），"
+            f"加上课前的 {len(two.before)} 本；课堂做{_numbers('练习', two.taught('exercise'))}。"
+        )
+    else:
+        out.append(
+            f"- **覆盖**：全部 {len(covered)} 本{kind}笔记本（{covered[0][:2]}–{covered[-1][:2]}）；"
+            f"课堂做{_numbers('练习', two.taught('exercise'))}。"
+        )
     if optional:
         out.append(f"- **选学附录**（不排进课堂，课后自读）：{_numbers('笔记本', optional)}。")
     for number, label in ((1, "第 1 天晚上的作业（第 2 天开课前交）"), (2, "课后作业（一周内交）")):
@@ -526,7 +547,8 @@ def _render_overview(
     for m in modules:
         ex = by_notebook.get(m.slug)
         one_where = "课堂" if m.slug in one_taught else ("课前" if m.slug in one.before else "自学")
-        two_where = "选学" if m.optional else f"第 {day_of[m.slug]} 天"
+        two_where = "选学" if m.optional else (
+        f"第 {day_of[m.slug]} 天" if m.slug in day_of else "课前")
         one_where = "选学" if m.optional and one_where == "自学" else one_where
         lines.append(
             f"| {m.number} | {_cell(m.title)} | {m.minutes} 分钟 | "
