@@ -508,13 +508,15 @@ def _render_agendas(one: Agenda, two: Agenda, exercises: Sequence[Exercise], why
             f"- **课前**（开课前一周发给学员，两天的课堂排不下全部正课）："
             f"{_numbers('笔记本', two.before)}，并运行其中的环境自检。"
         )
+        span = f"{covered[0][:2]}–{covered[-1][:2]}"
         out.append(
-            f"- **覆盖**：课堂上 {len(covered)} 本{kind}笔记本（{covered[0][:2]}–{covered[-1][:2]}），"
+            f"- **覆盖**：课堂上 {len(covered)} 本{kind}笔记本（{span}），"
             f"加上课前的 {len(two.before)} 本；课堂做{_numbers('练习', two.taught('exercise'))}。"
         )
     else:
+        span = f"{covered[0][:2]}–{covered[-1][:2]}"
         out.append(
-            f"- **覆盖**：全部 {len(covered)} 本{kind}笔记本（{covered[0][:2]}–{covered[-1][:2]}）；"
+            f"- **覆盖**：全部 {len(covered)} 本{kind}笔记本（{span}）；"
             f"课堂做{_numbers('练习', two.taught('exercise'))}。"
         )
     if optional:
