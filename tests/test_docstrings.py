@@ -23,6 +23,11 @@ MODULES = [
     "casekit.nb",
     "casekit._checks",
     "casekit.data.tianchi",
+    "casekit.data.engine",
+    "casekit.data.generators",
+    "casekit.data",
+    "casekit.exercise",
+    "casekit.fileio",
 ]
 
 _SECTION = {
