@@ -28,6 +28,7 @@ MODULES = [
     "casekit.data",
     "casekit.exercise",
     "casekit.fileio",
+    "casekit.funnel",
 ]
 
 _SECTION = {
