@@ -29,6 +29,7 @@ MODULES = [
     "casekit.exercise",
     "casekit.fileio",
     "casekit.funnel",
+    "casekit.charts",
 ]
 
 _SECTION = {
