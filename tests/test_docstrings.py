@@ -30,6 +30,7 @@ MODULES = [
     "casekit.fileio",
     "casekit.funnel",
     "casekit.charts",
+    "casekit.widgets",
 ]
 
 _SECTION = {
