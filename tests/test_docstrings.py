@@ -23,6 +23,14 @@ MODULES = [
     "casekit.nb",
     "casekit._checks",
     "casekit.data.tianchi",
+    "casekit.data.engine",
+    "casekit.data.generators",
+    "casekit.data",
+    "casekit.exercise",
+    "casekit.fileio",
+    "casekit.funnel",
+    "casekit.charts",
+    "casekit.widgets",
 ]
 
 _SECTION = {

@@ -179,8 +179,9 @@ def mimebundle(spec: dict[str, Any], **metadata: Any) -> Any:
     ----------
     spec : dict
         The chart's Vega-Lite spec (``chart.to_dict()``).
-    **metadata
-        Embed options set with ``alt.renderers.set_embed_options``.
+    metadata : Any
+        Keyword arguments (``**metadata``): embed options set with
+        ``alt.renderers.set_embed_options``.
 
     Returns
     -------
@@ -206,6 +207,11 @@ def use_course_theme() -> None:
     """Enable the ``casekit`` theme, renderer and inline data (done on import; idempotent).
 
     Call it again after switching altair to another theme or renderer.
+
+    Returns
+    -------
+    None
+        Altair's theme, renderer and data transformer are set for the course.
     """
     if THEME_NAME not in alt.theme.names():
         alt.theme.register(THEME_NAME, enable=False)(course_theme)
@@ -437,6 +443,25 @@ def funnel_chart(
     For :func:`casekit.funnel.funnel_rates` output (one group) pass
     ``stage_col="stage_zh", count_col="users", rate_col="step_rate"``.
     Each bar is labelled ``count · 转化 rate`` (no rate on the first stage).
+
+    Parameters
+    ----------
+    stages : pandas.DataFrame
+        One row per stage, top of the funnel first.
+    stage_col : str
+        Column of the stage labels (unique).
+    count_col : str
+        Column of the counts (users or events, ≥ 0).
+    rate_col : str or None
+        Column of the conversion into each stage, proportion 0–1; ``None`` uses ``"rate"``
+        when present, else the step conversion from the counts.
+    title : str or None
+        Chinese chart title; ``None`` for the default.
+
+    Returns
+    -------
+    alt.LayerChart
+        Bars with ``count · 转化 rate`` labels.
     """
     what = "the funnel table (漏斗表)"
     stage_col = _column_name(stage_col, "stage_col")
@@ -515,6 +540,24 @@ def timeline_chart(
     above and below the axis so neighbouring events stay legible. For the bundled
     ``flagship_stages`` table pass ``time_col="start_year", label_col="name_zh",
     group_col="channel"``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        One row per event.
+    time_col : str or None
+        Column of whole years or dates; ``None`` takes ``year`` when present, else ``date``.
+    label_col : str
+        Column of the event labels.
+    group_col : str or None
+        Column that colours the events; ``None`` for one colour.
+    title : str or None
+        Chinese chart title; ``None`` for the default.
+
+    Returns
+    -------
+    alt.LayerChart
+        Points on a time axis with labels alternating above and below.
     """
     what = "the timeline table (时间线)"
     if time_col is None:
@@ -624,6 +667,26 @@ def aipl_flow_chart(
     empty cells (0 users) stay blank. States are ordered by ``states`` when given, else
     none/new first, then A → I → P → L (also written awareness…loyalty or 认知…忠诚),
     lost/churn, then any others in order of appearance.
+
+    Parameters
+    ----------
+    transitions : pandas.DataFrame
+        Long transitions table, or the wide from × to count matrix.
+    from_col : str
+        Column of the starting state.
+    to_col : str
+        Column of the arrival state.
+    users_col : str
+        Column of the people moving (count, ≥ 0).
+    states : sequence of str or None
+        Order of the states; must include every state in the table. ``None`` for AIPL order.
+    title : str or None
+        Chinese chart title; ``None`` for the default.
+
+    Returns
+    -------
+    alt.LayerChart
+        Heatmap with user counts and row shares (proportions shown as percentages).
     """
     what = "the AIPL transition table (人群流转表)"
     from_col = _column_name(from_col, "from_col")
@@ -713,6 +776,18 @@ def auction_chart(
     not shown) and ``quality_score``: the columns of :func:`casekit.ads.keyword_auction`.
     Advertisers are listed by ad rank, highest first; the label reads
     ``第N位 · 排名分 x · 质量分 q`` or ``未展示`` (not shown).
+
+    Parameters
+    ----------
+    auction : pandas.DataFrame
+        One row per advertiser with the columns above; money in CNY.
+    title : str or None
+        Chinese chart title; ``None`` for the default.
+
+    Returns
+    -------
+    alt.LayerChart
+        Bid and actual CPC (CNY per click) side by side for each advertiser.
     """
     what = "the auction table (竞价结果)"
     zh = {"advertiser": "广告主", "bid_cny": "出价", "ad_rank": "综合排名分",
@@ -816,6 +891,28 @@ def ab_interval_chart(
     :func:`casekit.experiment.ab_summary`, pass
     ``label_col="test_id", value_col="abs_lift", reference=0``: ``reference`` draws a dashed
     line (0 = no difference). Rates and lifts are shown as percentages.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per variant (or test).
+    label_col : str
+        Column of the row labels (unique).
+    value_col : str
+        Column of the estimate (a proportion, or a lift).
+    low_col : str
+        Column of the lower confidence bound, same unit.
+    high_col : str
+        Column of the upper confidence bound, same unit.
+    reference : float or None
+        x of a dashed reference line (0 = no difference); ``None`` draws none.
+    title : str or None
+        Chinese chart title; ``None`` for the default.
+
+    Returns
+    -------
+    alt.LayerChart
+        Points with interval bars and labels, values shown as percentages.
     """
     what = "the A/B summary (测试结果)"
     cols = {
@@ -967,15 +1064,22 @@ def line_chart(
     table : DataFrame
         One row per point: numeric ``x`` and ``y`` columns, optionally ``series_col``.
         x values are unique within a line.
-    x, y : str
-        Column names; units follow the names (``*_cny`` in CNY, ``*_rate`` as proportions).
+    x : str
+        Column of the horizontal axis; units follow the name (``*_cny`` in CNY, ``*_rate`` as
+        proportions 0–1, ``hour`` Beijing hour 0–23).
+    y : str
+        Column of the vertical axis; units follow the name as for ``x``.
     series_col : str, optional
         Column naming each line (the legend).
     interpolate : {"linear", "step-after"}
         ``"step-after"`` draws a step function: each value holds until the next x.
-    x_title, y_title, series_title : str, optional
-        Axis and legend titles, Chinese with the English term and unit in parentheses;
+    x_title : str, optional
+        Horizontal axis title, Chinese with the English term and unit in parentheses;
         default from the column name (e.g. ``hour`` -> "钟点 (hour)").
+    y_title : str, optional
+        Vertical axis title, likewise.
+    series_title : str, optional
+        Legend title, likewise.
     title : str, optional
         Chinese chart title.
     subtitle : str, optional
@@ -1089,8 +1193,10 @@ def what_if_chart(
     curve : DataFrame
         One row per point: numeric ``x`` and ``y`` columns, optionally ``series_col``
         (one line per lever). x values are unique within a line.
-    x, y : str
-        Column names, e.g. ``change`` (−0.2 = −20 %) or ``spend_cny``, and ``gmv_cny``.
+    x : str
+        Column of the lever, e.g. ``change`` (relative, −0.2 = −20 %) or ``spend_cny`` (CNY).
+    y : str
+        Column of the outcome, e.g. ``gmv_cny`` (CNY).
     current : float or None
         x of today's plan (0 = no change); None draws no marker. It must lie within the
         x range.
@@ -1103,9 +1209,13 @@ def what_if_chart(
     interpolate : {"linear", "step-after"}
         ``"step-after"`` for step functions (满减 thresholds): sample every breakpoint
         and the point just below it, e.g. with :func:`casekit.campaign.price_curve`.
-    x_title, y_title, series_title : str, optional
-        Axis and legend titles (Chinese with the English term and unit); default from
-        the column names.
+    x_title : str, optional
+        Horizontal axis title (Chinese with the English term and unit); default from
+        the column name.
+    y_title : str, optional
+        Vertical axis title, likewise.
+    series_title : str, optional
+        Legend title, likewise.
     title : str, optional
         Chinese chart title (default 假设分析).
 
@@ -1180,6 +1290,18 @@ def calendar_chart(
     ``phases`` has ``phase`` (name), ``start`` and ``end`` (inclusive dates; end >= start):
     the columns of :func:`casekit.campaign.calendar_618`. Each bar covers its days from
     the start of ``start`` to the end of ``end``; the label gives the dates and the days.
+
+    Parameters
+    ----------
+    phases : pandas.DataFrame
+        One row per phase: ``phase``, ``start``, ``end`` (Beijing calendar dates, inclusive).
+    title : str or None
+        Chinese chart title; ``None`` for the default.
+
+    Returns
+    -------
+    alt.LayerChart
+        One bar per phase labelled with its dates and number of days.
     """
     what = "the campaign calendar (活动日历)"
     zh = {"phase": "活动阶段", "start": "开始日期", "end": "结束日期"}

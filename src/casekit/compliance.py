@@ -700,6 +700,16 @@ def verdict(findings: pd.DataFrame) -> str:
     ``needs_evidence`` when the worst finding is ``advice`` (a cosmetics efficacy claim:
     publishable only with evaluation evidence on file); ``fine`` otherwise (no finding, or only
     ``platform`` wording preferences).
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        The findings returned by ``check_copy`` (needs a ``severity`` column).
+
+    Returns
+    -------
+    str
+        ``"blocking"``, ``"needs_evidence"`` or ``"fine"``.
     """
     severity = _findings_severity(findings)
     if severity.isin(BLOCKING_SEVERITIES).any():

@@ -59,7 +59,28 @@ def check_number(
     integer: bool = False,
     hint: str = "",
 ) -> None:
-    """Check that an answer is a finite number within a plausible range."""
+    """Check that an answer is a finite number within a plausible range.
+
+    Parameters
+    ----------
+    qid : str
+        Question id shown in the feedback line (e.g. ``"q1"``).
+    value : Any
+        The student's answer; ``None`` or ``...`` counts as not answered.
+    minimum : float or None
+        Smallest plausible value, in the answer's own unit; ``None`` for no lower bound.
+    maximum : float or None
+        Largest plausible value, in the answer's own unit; ``None`` for no upper bound.
+    integer : bool
+        Require a whole number (e.g. a count of orders).
+    hint : str
+        Hint printed after a failed or missing answer.
+
+    Returns
+    -------
+    None
+        Prints one ✓/✗/… feedback line; never raises.
+    """
     if _unanswered(qid, value, hint):
         return None
     try:
@@ -86,7 +107,24 @@ def check_number(
 
 
 def check_choice(qid: str, value: Any, options: Iterable[str], *, hint: str = "") -> None:
-    """Check that an answer is one of the offered options (e.g. "A", "B", "C")."""
+    """Check that an answer is one of the offered options (e.g. "A", "B", "C").
+
+    Parameters
+    ----------
+    qid : str
+        Question id shown in the feedback line.
+    value : Any
+        The student's answer, a string compared case-insensitively.
+    options : Iterable[str]
+        The offered options, e.g. ``["A", "B", "C"]``.
+    hint : str
+        Hint printed after a failed or missing answer.
+
+    Returns
+    -------
+    None
+        Prints one feedback line; never raises.
+    """
     if _unanswered(qid, value, hint):
         return None
     options = [str(o) for o in options]
@@ -106,7 +144,26 @@ def check_items(
     size: int | None = None,
     hint: str = "",
 ) -> None:
-    """Check a list/set answer: its length and that every item is an allowed value."""
+    """Check a list/set answer: its length and that every item is an allowed value.
+
+    Parameters
+    ----------
+    qid : str
+        Question id shown in the feedback line.
+    value : Any
+        The student's answer, a list, set or other non-string iterable.
+    allowed : Iterable or None
+        Allowed items (compared as strings); ``None`` accepts any item.
+    size : int or None
+        Required number of items; ``None`` accepts any length.
+    hint : str
+        Hint printed after a failed or missing answer.
+
+    Returns
+    -------
+    None
+        Prints one feedback line; never raises.
+    """
     if _unanswered(qid, value, hint):
         return None
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -125,7 +182,24 @@ def check_items(
 
 
 def check_text(qid: str, value: Any, *, min_chars: int = 20, hint: str = "") -> None:
-    """Check a short written interpretation: a string of at least ``min_chars`` characters."""
+    """Check a short written interpretation: a string of at least ``min_chars`` characters.
+
+    Parameters
+    ----------
+    qid : str
+        Question id shown in the feedback line.
+    value : Any
+        The student's answer, a string.
+    min_chars : int
+        Minimum length in characters, leading/trailing spaces not counted.
+    hint : str
+        Hint printed after a failed or missing answer.
+
+    Returns
+    -------
+    None
+        Prints one feedback line; never raises.
+    """
     if _unanswered(qid, value, hint):
         return None
     if not isinstance(value, str):
@@ -138,7 +212,20 @@ def check_text(qid: str, value: Any, *, min_chars: int = 20, hint: str = "") -> 
 
 
 def to_json_value(value: Any) -> Any:
-    """A JSON-safe copy of an answer: numbers, text, lists; sets sorted; frames as records."""
+    """A JSON-safe copy of an answer: numbers, text, lists; sets sorted; frames as records.
+
+    Parameters
+    ----------
+    value : Any
+        An answer: number, text, numpy scalar/array, pandas frame/series, set, list, mapping.
+
+    Returns
+    -------
+    Any
+        ``None``, bool, str, int, float (non-finite becomes ``None``), list or dict; a frame
+        becomes ``{"columns": [...], "rows": [[...], ...]}``; anything else its ``repr``
+        cut to 200 characters.
+    """
     try:
         import numpy as np
         import pandas as pd
@@ -183,7 +270,23 @@ def _nonfinite_marker(value: Any) -> dict | None:
 
 
 def dump_answers(answers: Mapping[str, str], namespace: Mapping[str, Any], path: str) -> None:
-    """Write ``{question: value of its answer variable}`` to ``path`` as JSON (atomically)."""
+    """Write ``{question: value of its answer variable}`` to ``path`` as JSON (atomically).
+
+    Parameters
+    ----------
+    answers : Mapping[str, str]
+        Question id → name of the variable holding its answer.
+    namespace : Mapping[str, Any]
+        The notebook's variables (e.g. ``globals()``); a missing variable gives ``null``.
+    path : str
+        JSON file to write (replaced atomically).
+
+    Returns
+    -------
+    None
+        Writes ``{question id: JSON value}``; NaN/infinite answers become
+        ``{"$nonfinite": "nan" | "inf" | "-inf"}``.
+    """
     out = {}
     for qid, variable in answers.items():
         value = namespace.get(variable) if variable in namespace else None

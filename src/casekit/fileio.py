@@ -24,6 +24,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         Target file; missing parent folders are created.
     data : bytes
         The complete new content.
+
+    Returns
+    -------
+    None
+        The file at ``path`` holds ``data`` once this returns.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,12 +47,38 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` atomically (see :func:`atomic_write_bytes`), UTF-8 by default."""
+    """Write ``text`` atomically (see :func:`atomic_write_bytes`), UTF-8 by default.
+
+    Parameters
+    ----------
+    path : Path
+        Target file; missing parent folders are created.
+    text : str
+        The complete new content.
+    encoding : str
+        Text encoding of the written bytes (default ``"utf-8"``).
+
+    Returns
+    -------
+    None
+        The file at ``path`` holds the encoded ``text`` once this returns.
+    """
     atomic_write_bytes(path, text.encode(encoding))
 
 
 def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks.
+
+    Parameters
+    ----------
+    path : Path
+        File to hash.
+
+    Returns
+    -------
+    str
+        The 64-character lowercase hex digest.
+    """
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(2**20), b""):

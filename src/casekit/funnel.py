@@ -245,6 +245,18 @@ def ctr(clicks: Values, impressions: Values) -> Any:
     """Click-through rate (点击率) = clicks / impressions (曝光/展现量), in [0, 1].
 
     Raises if clicks exceed impressions. Zero impressions: see the module's policy.
+
+    Parameters
+    ----------
+    clicks : float, array or Series
+        Clicks (count, ≥ 0).
+    impressions : float, array or Series
+        Impressions (count, ≥ clicks).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        CTR as a proportion 0–1, shaped like the inputs (a Series named ``ctr``).
     """
     return _ratio(
         clicks,
@@ -265,6 +277,18 @@ def cvr(orders: Values, clicks_or_visitors: Values) -> Any:
     生意参谋's 支付转化率 is paying buyers / visitors (访客数); an ad report's 点击转化率 is
     orders / clicks. Raises if the numerator exceeds the denominator (count buyers, not
     orders, when one visitor can order several times).
+
+    Parameters
+    ----------
+    orders : float, array or Series
+        Orders or paying buyers (count, ≥ 0).
+    clicks_or_visitors : float, array or Series
+        Clicks or visitors (count, ≥ orders).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        Conversion rate as a proportion 0–1, shaped like the inputs (a Series named ``cvr``).
     """
     return _ratio(
         orders,
@@ -280,7 +304,20 @@ def cvr(orders: Values, clicks_or_visitors: Values) -> Any:
 
 
 def cpc(cost_cny: Values, clicks: Values) -> Any:
-    """Average cost per click (平均点击花费, PPC) in CNY = cost_cny / clicks."""
+    """Average cost per click (平均点击花费, PPC) in CNY = cost_cny / clicks.
+
+    Parameters
+    ----------
+    cost_cny : float, array or Series
+        Ad spend in CNY (≥ 0).
+    clicks : float, array or Series
+        Clicks (count, ≥ 0).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        CNY per click, shaped like the inputs (a Series named ``cpc_cny``).
+    """
     return _ratio(
         cost_cny,
         clicks,
@@ -294,7 +331,20 @@ def cpc(cost_cny: Values, clicks: Values) -> Any:
 
 
 def cpm(cost_cny: Values, impressions: Values) -> Any:
-    """Cost per thousand impressions (千次展现成本) in CNY = cost_cny / impressions × 1000."""
+    """Cost per thousand impressions (千次展现成本) in CNY = cost_cny / impressions × 1000.
+
+    Parameters
+    ----------
+    cost_cny : float, array or Series
+        Ad spend in CNY (≥ 0).
+    impressions : float, array or Series
+        Impressions (count, ≥ 0).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        CNY per 1000 impressions, shaped like the inputs (a Series named ``cpm_cny``).
+    """
     return _ratio(
         cost_cny,
         impressions,
@@ -313,6 +363,18 @@ def roas(revenue_cny: Values, cost_cny: Values) -> Any:
 
     This is what Chinese platforms and articles usually call "ROI" or 投产比: a report's
     "ROI 3" means ``roas == 3``. See :func:`roi` for the finance definition.
+
+    Parameters
+    ----------
+    revenue_cny : float, array or Series
+        Attributed sales in CNY (≥ 0).
+    cost_cny : float, array or Series
+        Ad spend in CNY (≥ 0).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        CNY of revenue per CNY spent, shaped like the inputs (a Series named ``roas``).
     """
     return _ratio(
         revenue_cny,
@@ -332,6 +394,18 @@ def roi(revenue_cny: Values, cost_cny: Values) -> Any:
     0 means break-even on revenue, −1 means no revenue at all. Careful: Chinese e-commerce
     usually says "ROI" (投产比) for revenue / cost, which is :func:`roas` here; a platform's
     "ROI 3" is ``roi == 2``. Revenue is sales, not profit, so this is not a margin.
+
+    Parameters
+    ----------
+    revenue_cny : float, array or Series
+        Attributed sales in CNY (≥ 0).
+    cost_cny : float, array or Series
+        Ad spend in CNY (≥ 0).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        Net return per CNY spent (≥ −1), shaped like the inputs (a Series named ``roi``).
     """
     out = roas(revenue_cny, cost_cny)
     if isinstance(out, pd.Series):
@@ -345,6 +419,18 @@ def aov(gmv_cny: Values, orders_or_buyers: Values) -> Any:
     This is 生意参谋's definition (支付金额 / 支付买家数). Passing orders instead of buyers
     gives the average order value per order (笔单价), which is lower when buyers order
     several times.
+
+    Parameters
+    ----------
+    gmv_cny : float, array or Series
+        Sales (GMV) in CNY (≥ 0).
+    orders_or_buyers : float, array or Series
+        Paying buyers, or orders for the per-order value (count, ≥ 0).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        CNY per buyer (or per order), shaped like the inputs (a Series named ``aov_cny``).
     """
     return _ratio(
         gmv_cny,
@@ -359,7 +445,20 @@ def aov(gmv_cny: Values, orders_or_buyers: Values) -> Any:
 
 
 def uv_value(gmv_cny: Values, visitors: Values) -> Any:
-    """Value per visitor (UV价值) in CNY = gmv_cny / visitors (访客数) = cvr × aov."""
+    """Value per visitor (UV价值) in CNY = gmv_cny / visitors (访客数) = cvr × aov.
+
+    Parameters
+    ----------
+    gmv_cny : float, array or Series
+        Sales (GMV) in CNY (≥ 0).
+    visitors : float, array or Series
+        Visitors (count, ≥ 0).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        CNY per visitor, shaped like the inputs (a Series named ``uv_value_cny``).
+    """
     return _ratio(
         gmv_cny,
         visitors,
@@ -389,6 +488,27 @@ def metrics_table(
     1000), ``roas`` (revenue/cost), ``roi`` (revenue/cost − 1), ``aov_cny`` (revenue/orders,
     per order), ``cost_per_order_cny`` (cost/orders, 单笔成交成本). Rows with a zero
     denominator get NaN in that metric (module policy).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The report, one row per keyword/ad/day.
+    impressions : str or None
+        Column of impressions (count), or ``None``.
+    clicks : str or None
+        Column of clicks (count), or ``None``.
+    cost_cny : str or None
+        Column of ad spend in CNY, or ``None``.
+    orders : str or None
+        Column of orders (count), or ``None``.
+    revenue_cny : str or None
+        Column of attributed sales in CNY, or ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of df plus the metric columns above (rates as proportions 0–1, money in
+        CNY). Raises when no pair of columns makes a metric.
     """
     df = require_frame(df, "the metrics table")
     names = {
@@ -981,6 +1101,19 @@ def funnel_rates(events: Any, by: str | Sequence[str] | None = None) -> pd.DataF
     buy; 1 for pv) and ``overall_rate`` = users / pv users. Stage counts are those of
     ``stage_counts(events, by, unit="user")``; a group with no pv users gets NaN rates.
     Only the user-level funnel is offered: event-count ratios are not proportions.
+
+    Parameters
+    ----------
+    events : DataFrame, path, EventSource or SqlTable
+        The event log.
+    by : str, list of str or None
+        Grouping keys (e.g. ``"day"``, Beijing day); ``None`` for the whole log.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table, one row per group and stage, with the columns above; rates are
+        proportions 0–1, ``users`` a count.
     """
     counts = stage_counts(events, by=by, unit="user")
     names = [c for c in counts.columns if c not in STAGES]
@@ -1034,6 +1167,20 @@ def gmv(visitors: Values, conversion_rate: Values, aov_cny: Values) -> Any:
 
     ``conversion_rate`` is paying buyers / visitors in [0, 1] and ``aov_cny`` GMV per paying
     buyer, so the identity is exact. Accepts scalars or aligned Series/arrays.
+
+    Parameters
+    ----------
+    visitors : float, array or Series
+        Visitors (count, ≥ 0).
+    conversion_rate : float, array or Series
+        Paying buyers / visitors, proportion 0–1.
+    aov_cny : float, array or Series
+        GMV per paying buyer in CNY (≥ 0).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        GMV in CNY, shaped like the inputs (a Series named ``gmv_cny``).
     """
     (v, c, a), index, scalar = _combine(
         (visitors, "visitors", "访客数"),
@@ -1110,6 +1257,27 @@ def what_if(
     +30 %. Starting factors must be > 0 (a relative change of zero stays zero); changes
     must be between −1 and ``MAX_CHANGE`` (10 = +1000 %; 20 is refused as a likely
     "20 %" typed as 20) and keep the conversion rate <= 1.
+
+    Parameters
+    ----------
+    visitors : float
+        Starting visitors (> 0).
+    conversion_rate : float
+        Starting paying buyers / visitors, proportion 0–1 (> 0).
+    aov_cny : float
+        Starting GMV per paying buyer in CNY (> 0).
+    visitors_change : float
+        Relative change of visitors (0.1 = +10 %), −1 to ``MAX_CHANGE``.
+    conversion_change : float
+        Relative change of the conversion rate, −1 to ``MAX_CHANGE``; the new rate stays ≤ 1.
+    aov_change : float
+        Relative change of AOV, −1 to ``MAX_CHANGE``.
+
+    Returns
+    -------
+    WhatIf
+        Factors before and after, GMV before and after and the change in CNY, and
+        ``change_ratio`` (GMV after / before − 1, a proportion).
     """
     v = number(visitors, "visitors", zh="访客数", minimum=0.0, strict_min=True)
     c = rate(conversion_rate, "conversion_rate", zh="转化率")
@@ -1193,6 +1361,19 @@ def decompose_gmv_change(before: Any, after: Any) -> pd.DataFrame:
     ``factor_zh``, ``before``, ``after``, ``contribution_cny`` and ``share`` =
     contribution / total change (NaN when the total change is 0; a share is negative or
     above 1 when factors move in opposite directions).
+
+    Parameters
+    ----------
+    before : GmvFactors, mapping or tuple
+        Starting visitors, conversion_rate (proportion 0–1) and aov_cny (CNY).
+    after : GmvFactors, mapping or tuple
+        The same three factors after the change.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows (visitors, conversion_rate, aov_cny) with the columns above;
+        ``contribution_cny`` in CNY, ``share`` a proportion of the total change.
     """
     b = _as_factors(before, "before")
     a = _as_factors(after, "after")

@@ -59,7 +59,18 @@ def _display_ready(frame: Any) -> Any:
 
 
 def table_html(frame: Any) -> str:
-    """A DataFrame as the notebook's HTML table, with missing values shown as "—"."""
+    """A DataFrame as the notebook's HTML table, with missing values shown as "—".
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to show; it is copied, not changed.
+
+    Returns
+    -------
+    str
+        HTML following pandas' display options (max rows/columns, dimensions).
+    """
     import pandas as pd
 
     return _display_ready(frame).to_html(
@@ -72,7 +83,18 @@ def table_html(frame: Any) -> str:
 
 
 def table_text(frame: Any) -> str:
-    """A DataFrame as plain text (the notebook's text/plain), missing values shown as "—"."""
+    """A DataFrame as plain text (the notebook's text/plain), missing values shown as "—".
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to show; it is copied, not changed.
+
+    Returns
+    -------
+    str
+        Plain text following pandas' display options (rows, columns, width).
+    """
     import pandas as pd
 
     return _display_ready(frame).to_string(

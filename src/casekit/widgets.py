@@ -326,6 +326,24 @@ def funnel_what_if(
     +20 %) from ``change_min`` to ``change_max``. ``result`` is :func:`casekit.funnel.what_if`
     with the three changes; the output also shows :meth:`~casekit.funnel.WhatIf.decomposition`.
     A change that pushes the conversion rate above 1 is shown as an error.
+
+    Parameters
+    ----------
+    visitors : float
+        Starting visitors (> 0).
+    conversion_rate : float
+        Starting paying buyers / visitors, proportion 0–1 (> 0).
+    aov_cny : float
+        Starting GMV per paying buyer in CNY (> 0).
+    change_min : float
+        Lowest relative change on the sliders (≥ −1; −0.5 = −50 %).
+    change_max : float
+        Highest relative change on the sliders (above ``change_min``; 1.0 = +100 %).
+
+    Returns
+    -------
+    Explorer
+        The panel; its ``result`` is a ``casekit.funnel.WhatIf``.
     """
     lo = number(change_min, "change_min", zh="最小变化", minimum=-1.0)
     hi = number(change_max, "change_max", zh="最大变化", minimum=lo, strict_min=True)
@@ -431,6 +449,11 @@ def default_competitors() -> pd.DataFrame:
     """Five made-up competitors on one keyword (a teaching example, not platform data).
 
     Columns ``advertiser``, ``bid_cny`` (出价, CNY per click), ``quality_score`` (质量分, 1–10).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Five rows with the columns above.
     """
     return pd.DataFrame(
         {
@@ -476,6 +499,28 @@ def bid_simulator(
     competitors plus the own ad (``slots`` positions, ``search_volume`` searches); the output
     shows the own position, actual CPC (checked with :func:`casekit.ads.actual_cpc`), expected
     clicks and cost, and the whole auction table.
+
+    Parameters
+    ----------
+    bids : pandas.DataFrame or None
+        The competitors; ``None`` for :func:`default_competitors`.
+    advertiser : str
+        Name of the own store, different from every competitor's.
+    own_bid_cny : float
+        Starting own bid in CNY per click, 0 to ``max_bid_cny``.
+    own_quality_score : int
+        Starting own quality score, 1–10.
+    max_bid_cny : float
+        Top of the bid slider in CNY per click (≥ 0.1).
+    slots : int
+        Ad positions on the results page.
+    search_volume : float
+        Searches of the keyword (count) for the expected clicks and cost.
+
+    Returns
+    -------
+    Explorer
+        The panel with a bid slider and a quality-score slider.
     """
     competitors = default_competitors() if bids is None else bids
     what = "the competitors' bids (竞争对手出价)"
@@ -669,6 +714,18 @@ def scorecard_totals(
     ``weights`` maps dimension_id → weight >= 0; dimensions not in it keep their
     default_weight. Weights are normalised to sum to 1, so only their ratios matter; all
     zero raises ``BadParameterError``.
+
+    Parameters
+    ----------
+    dimensions : pandas.DataFrame
+        One row per dimension with the columns above; scores on the course's 1–5 scale.
+    weights : mapping of str to float, or None
+        dimension_id → weight (≥ 0, any scale); ``None`` keeps every default_weight.
+
+    Returns
+    -------
+    ScorecardResult
+        Both weighted totals (on the scores' scale), the ``winner`` and the per-dimension table.
     """
     what = "the scorecard dimensions (评分卡维度)"
     df = require_frame(dimensions, what)
@@ -737,6 +794,16 @@ def scorecard(dimensions: pd.DataFrame | None = None) -> Explorer:
     at ``default_weight``. ``result`` is :func:`scorecard_totals` with the slider weights
     (normalised to sum to 1; the sliders themselves are not moved). The scores are the
     course's judgement, not measurements, and the panel says so.
+
+    Parameters
+    ----------
+    dimensions : pandas.DataFrame or None
+        The scorecard dimensions (see :func:`scorecard_totals`); ``None`` loads the bundled ones.
+
+    Returns
+    -------
+    Explorer
+        The panel; its ``result`` is a :class:`ScorecardResult`.
     """
     if dimensions is None:
         from casekit import data
@@ -839,6 +906,30 @@ def coupon_calculator(
     no presale). ``result`` is :func:`casekit.campaign.final_price` for that cart and those
     rules (a simplified model of the platform's stacking order). Bad inputs, e.g. an
     unreadable 满减 text, are shown as errors.
+
+    Parameters
+    ----------
+    list_price_cny : float
+        Starting list price in CNY per unit (≥ 0).
+    qty : int
+        Starting quantity (≥ 1).
+    discount_rate : float
+        Starting share of the list price paid, 0.1–1 (0.9 = 9折, 1 = no discount).
+    store_threshold_cny : float
+        Starting store-coupon threshold in CNY (≥ 0).
+    store_off_cny : float
+        Starting store-coupon amount in CNY (≥ 0; 0 = no coupon).
+    manjian_text : str
+        Starting cross-store 满减 rule, e.g. ``"每满300减40"``; empty for none.
+    deposit_cny : float
+        Starting presale deposit in CNY (≥ 0; 0 = no presale).
+    deposit_worth_cny : float
+        Starting value of the deposit against the price in CNY (≥ 0).
+
+    Returns
+    -------
+    Explorer
+        The panel; its ``result`` is a ``casekit.campaign.PriceResult`` (amounts in CNY).
     """
     initial = {
         "list_price_cny": number(list_price_cny, "list_price_cny", zh="标价", minimum=0),
@@ -998,6 +1089,11 @@ def default_curves() -> dict[str, campaign.AllocationCurve]:
     first CNY), 引力魔方/钻展 ``HillCurve(300k, 100k)`` (3), 超级推荐
     ``ExponentialCurve(150k, 50k)`` (3), 淘宝客 ``ExponentialCurve(120k, 30k)`` (4). All
     concave, so the greedy allocation is optimal on its step grid.
+
+    Returns
+    -------
+    dict of str to AllocationCurve
+        Tool name → simulated response curve (revenue in CNY of spend in CNY).
     """
     return {
         "直通车": campaign.HillCurve(vmax_cny=400_000, half_sat_cny=80_000),
@@ -1021,6 +1117,23 @@ def budget_allocator(
     share slider caps its spend at share × budget (100 % = no cap). ``result`` is
     :func:`casekit.campaign.allocate_budget` with those caps; caps that add up to less than
     the budget are shown as an error.
+
+    Parameters
+    ----------
+    curves : mapping of str to curve, or None
+        Tool → response curve (revenue in CNY of spend in CNY); ``None`` for
+        :func:`default_curves`.
+    total_budget_cny : float
+        Starting total budget in CNY (> 0).
+    budget_max_cny : float
+        Top of the budget slider in CNY (raised to ``total_budget_cny`` if lower).
+    budget_step_cny : float
+        Step and bottom of the budget slider in CNY (> 0).
+
+    Returns
+    -------
+    Explorer
+        The panel; its ``result`` is the ``allocate_budget`` table (spend and revenue in CNY).
     """
     curves = default_curves() if curves is None else curves
     if not isinstance(curves, Mapping) or not curves:

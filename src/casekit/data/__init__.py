@@ -31,7 +31,20 @@ def __getattr__(name: str):
 
 
 def describe(name: str) -> dict[str, Any]:
-    """The catalogue entry of dataset ``name`` (columns, types, units, source, licence)."""
+    """The catalogue entry of dataset ``name`` (columns, types, units, source, licence).
+
+    Parameters
+    ----------
+    name : str
+        Dataset name as listed in ``datasets/catalog.yaml`` (e.g. ``"store_daily"``).
+
+    Returns
+    -------
+    dict
+        The raw catalogue entry: ``file``, ``kind``, ``title``, ``columns`` (with dtypes and
+        units), ``licence`` and ``sources`` or ``generator``. Raises ``UnknownDatasetError``
+        with close names for an unknown ``name``.
+    """
     entries = raw_catalog()
     if name not in entries:
         close = difflib.get_close_matches(name, list(entries), n=3, cutoff=0.5)
@@ -47,6 +60,16 @@ def load(name: str):
     Categories become ``category``, date-times ``datetime64[ns, Asia/Shanghai]``, integers
     nullable ``Int64``. Raises ``UnknownDatasetError`` (with suggestions) for an unknown
     name and ``SchemaViolationError`` when the file does not match the catalogue.
+
+    Parameters
+    ----------
+    name : str
+        Dataset name as listed in ``datasets/catalog.yaml``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated dataset with the catalogue's columns and dtypes.
     """
     from casekit.data import schema
 
@@ -69,7 +92,15 @@ def _row_count(path) -> int:
 
 
 def catalog():
-    """One row per dataset: name, titles (zh/en), kind, rows, source or generator, licence."""
+    """One row per dataset: name, titles (zh/en), kind, rows, source or generator, licence.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``title_zh``, ``title_en``, ``kind``, ``synthetic`` (boolean),
+        ``rows`` and ``columns`` (Int64 counts), ``source`` (fact ids or
+        ``generator(seed=…)``), ``licence``, ``file``.
+    """
     import pandas as pd
 
     rows = []

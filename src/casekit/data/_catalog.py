@@ -17,6 +17,12 @@ def datasets_dir() -> Path:
 
     Installed from a wheel, the files are package data (``casekit/_datasets``); in a
     checkout (editable install) they are the repository's top-level ``datasets/``.
+
+    Returns
+    -------
+    Path
+        The datasets folder. Raises ``FileNotFoundError`` when neither location holds
+        ``catalog.yaml``.
     """
     packaged = Path(str(resources.files("casekit") / "_datasets"))
     if (packaged / CATALOG_FILE).is_file():

@@ -74,12 +74,34 @@ _BEHAVIOR_CODE_SQL = (
 
 
 def day_sql(ts: str = "ts") -> str:
-    """SQL for the Beijing calendar day of Unix seconds ``ts``: days since 1970-01-01."""
+    """SQL for the Beijing calendar day of Unix seconds ``ts``: days since 1970-01-01.
+
+    Parameters
+    ----------
+    ts : str
+        SQL expression (usually a column name) holding Unix seconds.
+
+    Returns
+    -------
+    str
+        A BIGINT SQL expression: Beijing calendar days since 1970-01-01 (day 0).
+    """
     return f"CAST(floor(({ts} + {BEIJING_UTC_OFFSET_S}) / 86400) AS BIGINT)"
 
 
 def hour_sql(ts: str = "ts") -> str:
-    """SQL for the Beijing hour of day (0–23) of Unix seconds ``ts``."""
+    """SQL for the Beijing hour of day (0–23) of Unix seconds ``ts``.
+
+    Parameters
+    ----------
+    ts : str
+        SQL expression (usually a column name) holding Unix seconds.
+
+    Returns
+    -------
+    str
+        An SQL expression for the Beijing hour of day, 0–23.
+    """
     hours = f"CAST(floor(({ts} + {BEIJING_UTC_OFFSET_S}) / 3600) AS BIGINT)"
     return f"((({hours}) % 24) + 24) % 24"
 
@@ -241,7 +263,19 @@ def unix_seconds(ts: pd.Series) -> np.ndarray:
 
 
 def is_source(events: Any) -> bool:
-    """True for an on-disk or engine source (path, EventSource, SqlTable), not a DataFrame."""
+    """True for an on-disk or engine source (path, EventSource, SqlTable), not a DataFrame.
+
+    Parameters
+    ----------
+    events : Any
+        An event log in any accepted form.
+
+    Returns
+    -------
+    bool
+        ``True`` for a ``str``/``os.PathLike`` path, an ``EventSource`` or a ``SqlTable``;
+        ``False`` otherwise (e.g. a DataFrame).
+    """
     return isinstance(events, str | os.PathLike | EventSource | SqlTable)
 
 
@@ -473,6 +507,29 @@ def open_events(
     (Beijing calendar days, inclusive) are dropped, then exact duplicate rows; the
     counts are in ``EventSource.report``. Memory stays near ``memory_limit_mb`` (DuckDB
     spills to a temporary folder beyond it); ``progress`` shows a bar on stderr.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or EventSource
+        Raw log, its Parquet copy, or a casekit cache; an ``EventSource`` is returned as is.
+    window : tuple of two dates or None
+        First and last Beijing calendar day to keep, inclusive (default the dataset's
+        2017-11-25 to 2017-12-03); ``None`` keeps every day.
+    cache_path : str, os.PathLike or None
+        Where to write the cache; ``None`` puts it beside ``path``. Must differ from ``path``.
+    rebuild : bool
+        Rebuild the cache even when a matching one exists.
+    progress : bool
+        Show a progress bar on stderr while cleaning.
+    threads : int or None
+        DuckDB worker threads (≥ 1); ``None`` uses all cores.
+    memory_limit_mb : int
+        DuckDB memory limit in MB (≥ 64).
+
+    Returns
+    -------
+    EventSource
+        The cleaned log (a Parquet cache) with its row count, window and cleaning ``report``.
     """
     from casekit.data import tianchi
 

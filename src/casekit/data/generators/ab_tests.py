@@ -53,6 +53,27 @@ def ab_test(
     version B (binomial split). Clicks are binomial with the true CTR times a day effect
     shared by both versions (log-normal, σ = 0.05), so the relative lift is the same every
     day. One row per (date, test_id, variant).
+
+    Parameters
+    ----------
+    tests : sequence of mappings or None
+        Test specs ``{test_id, element, ctr_a, ctr_b}``, CTRs as proportions 0–1;
+        ``None`` uses ``DEFAULT_AB_TESTS``.
+    start : date-like
+        First Beijing calendar day, included.
+    end : date-like
+        Last Beijing calendar day, included.
+    seed : int
+        Random seed (≥ 0); the same seed gives the same data.
+    daily_impressions : int
+        Mean impressions per test per day, before the weekday factor.
+    share_b : float
+        Proportion 0–1 of each test's impressions shown version B.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns date, test_id, element, variant (A/B), impressions, clicks.
     """
     first, last = _window(start, end)
     rng = np.random.default_rng(_seed(seed))

@@ -46,7 +46,19 @@ def resolve_generator(function: str):
 
 
 def from_catalog(name: str) -> pd.DataFrame:
-    """Generate synthetic dataset ``name`` now, from its catalogue generator, seed and params."""
+    """Generate synthetic dataset ``name`` now, from its catalogue generator, seed and params.
+
+    Parameters
+    ----------
+    name : str
+        Name of a synthetic dataset in the catalogue.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The freshly generated data (not validated or written). Raises
+        ``BadParameterError`` for a fact dataset.
+    """
     from casekit.data import describe
 
     entry = describe(name)
@@ -70,6 +82,18 @@ def build_bundled(
     ``datasets_dir`` defaults to ``casekit.data.datasets_dir()``; ``names`` to every
     synthetic dataset. Files are validated and written atomically and byte-deterministically
     by ``casekit.data.schema.write``.
+
+    Parameters
+    ----------
+    datasets_dir : str, Path or None
+        Folder holding the catalogue's files; ``None`` for ``casekit.data.datasets_dir()``.
+    names : iterable of str or None
+        Datasets to regenerate; ``None`` for every synthetic one.
+
+    Returns
+    -------
+    dict of str to Path
+        Dataset name → file written.
     """
     from casekit.data import _catalog, schema
 

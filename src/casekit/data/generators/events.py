@@ -131,6 +131,37 @@ def event_log(
 
     Rows are sorted by (timestamp, user_id, item_id), ties in event order. IDs: users
     1 … n_users; items and categories scattered in Tianchi's ID ranges.
+
+    Parameters
+    ----------
+    n_users : int
+        Number of users (≥ 1).
+    start : date-like
+        First Beijing calendar day, included.
+    end : date-like
+        Last Beijing calendar day, included.
+    seed : int
+        Random seed (≥ 0); the same seed gives the same log.
+    peak_date : date-like or None
+        Beijing day of a 大促 peak within the window; ``None`` for no peak.
+    n_items : int or None
+        Number of items; ``None`` for 4.2 per user.
+    n_categories : int or None
+        Number of categories; ``None`` for one per 440 items.
+    events_per_user_day : float
+        Mean events per user per ordinary day (> 0).
+    peak_lift : float
+        Extra traffic of the peak day as a multiple of an ordinary day (≥ 0; 1.5 = +150 %).
+    home_category_share : float
+        Proportion 0–1 of a user's episodes in their home category.
+    revisit_share : float
+        Probability 0–1 that an episode re-opens the user's previous item.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns user_id, item_id, category_id, behavior_type (pv/cart/fav/buy) and
+        timestamp (Beijing time), one row per event.
     """
     n_users = _count(n_users, "n_users", zh="用户数")
     first, last = _window(start, end)

@@ -50,6 +50,30 @@ def fan_day(
     ending on the fan day (the fan day and up to six warm-up days before it) sum exactly to
     ``new_fans_week``. Everything else (base of 1.5 million fans, visitors, buyers, GMV,
     the date) is simulated: the article gives no date or sales figures.
+
+    Parameters
+    ----------
+    fan_day_date : date-like
+        Beijing calendar day of the fan day.
+    seed : int
+        Random seed (≥ 0).
+    warm_up_days : int
+        Warm-up days before the fan day (≥ 1).
+    after_days : int
+        Days after the fan day (≥ 0).
+    fans_adding_to_cart : int
+        Target fans adding to cart on the fan day (count, ±1.5 %).
+    new_fans_week : int
+        Exact new fans of the week ending on the fan day.
+    base_fans : int
+        Fans before the window.
+    aov_cny : float
+        Average order value in CNY (> 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per day with the columns listed above; money in CNY.
     """
     day0 = _day(fan_day_date, "fan_day_date", zh="粉丝日日期")
     rng = np.random.default_rng(_seed(seed))

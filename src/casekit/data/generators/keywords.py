@@ -77,6 +77,24 @@ def keyword_report(
     is ``base_cvr`` × intent (long-tail higher); ``revenue_cny`` is a sum of Gamma-distributed
     order values around the product's average order value. Clicks and orders are binomial,
     so clicks ≤ impressions and orders ≤ clicks.
+
+    Parameters
+    ----------
+    n_keywords : int
+        Keywords in the report (1 to the vocabulary size, 46).
+    days : int
+        Length of the reporting period in days.
+    seed : int
+        Random seed (≥ 0).
+    base_ctr : float
+        Baseline click-through rate, proportion 0–1.
+    base_cvr : float
+        Baseline click-to-order conversion rate, proportion 0–1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per keyword with the columns listed above; money in CNY.
     """
     n_keywords = _count(n_keywords, "n_keywords", zh="关键词数")
     if n_keywords > len(KEYWORD_VOCABULARY):

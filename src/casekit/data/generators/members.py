@@ -68,6 +68,30 @@ def member_orders(
     as often, churn at 0.6 times the rate and spend 15 % more. Time runs faster around
     38节, 618, 双11 and 双12 (more orders, more of them from the campaign channel) and follows
     the hourly profile of ``HOURLY_WEIGHTS``.
+
+    Parameters
+    ----------
+    n_users : int
+        Number of customers.
+    start : date-like
+        First Beijing calendar day, included.
+    end : date-like
+        Last Beijing calendar day, included.
+    seed : int
+        Random seed (≥ 0).
+    member_share : float
+        Proportion 0–1 of customers who are members.
+    orders_per_year : float
+        Mean purchase rate of a customer while active, orders per year (> 0).
+    churn_rate : float
+        Mean probability (0–1, above 0) of dropping out after each purchase.
+    mean_amount_cny : float
+        Mean order amount in CNY (> 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per order with the columns listed above; amount_cny in CNY.
     """
     n_users = _count(n_users, "n_users", zh="用户数")
     first, last = _window(start, end)

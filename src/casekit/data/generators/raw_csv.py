@@ -142,6 +142,29 @@ def user_behavior_csv(
     the same bytes. The file is written beside ``path`` under a hidden name and moved into
     place at the end, so a failure or Ctrl-C leaves no partial file. ``progress=True``
     shows a progress bar on stderr.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        CSV file to write.
+    n_rows : int
+        Exact number of data lines (≥ 1).
+    seed : int
+        Random seed (≥ 0); the same arguments give the same bytes.
+    users_per_chunk : int
+        Users simulated per chunk; bounds memory.
+    outside_window_share : float
+        Proportion 0–1 of rows given an out-of-window timestamp.
+    duplicate_share : float
+        Proportion 0–1 of rows that copy the row before; with ``outside_window_share``
+        below 0.5 in total.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    UserBehaviorCsvSummary
+        Path, rows, users, outside-window and duplicate row counts, seed and file size in bytes.
     """
     n_rows = _count(n_rows, "n_rows", zh="行数")
     seed = _seed(seed)

@@ -71,6 +71,42 @@ def store_daily(
     article says the diagnosis was tested; illustrative); such a window needs >= 60 days.
     ``anomalies`` chooses which to inject; ``()`` gives a clean series.
     Weekly seasonality: ``WEEKDAY_WEIGHTS``; daily noise log-normal (σ = 0.06).
+
+    Parameters
+    ----------
+    start : date-like
+        First Beijing calendar day, included.
+    end : date-like
+        Last Beijing calendar day, included.
+    seed : int
+        Random seed (≥ 0).
+    baseline_visitors : int
+        Normal visitors per day.
+    low_visitors : int
+        Visitors per day at the bottom of the stock-out (below the organic baseline).
+    stock_out_start : date-like or None
+        Beijing day the hero item sells out; ``None`` for the default position.
+    restock_date : date-like or None
+        Beijing day the hero item is back in stock; ``None`` for the default position.
+    recovery_days : int
+        Days visitors take to climb back after the restock.
+    traffic_drop_start : date-like or None
+        First Beijing day of the paused paid campaign; ``None`` for the default position.
+    traffic_drop_days : int
+        Length of the pause in days.
+    paid_share : float
+        Proportion 0–1 of visitors that come from paid traffic.
+    conversion_rate : float
+        Normal visitor-to-buyer conversion, proportion 0–1.
+    aov_cny : float
+        Average order value per paying buyer in CNY (> 0).
+    anomalies : sequence of str
+        Which of ``"stock_out"`` and ``"traffic_drop"`` to inject.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per day with the columns listed above; money in CNY, rates as proportions.
     """
     first, last = _window(start, end)
     rng = np.random.default_rng(_seed(seed))
