@@ -31,7 +31,7 @@ import pytest
 
 from casekit import funnel
 from casekit.data import engine, tianchi
-from tests.test_spark import _java_missing, _run
+from tests.data.test_spark import _java_missing, _run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "userbehavior_small.csv"
 COLUMNS = ["user_id", "item_id", "category_id", "behavior_type", "timestamp"]

@@ -125,7 +125,13 @@ def test_two_days_cover_notebooks_00_to_10_and_leave_the_appendix(course):
     for day in agenda.days:
         _check_day(day)
     taught = agenda.taught("notebook")
-    assert [s[:2] for s in taught] == [f"{n:02d}" for n in range(11)]
+    # the course's core: pre-work (as few notebooks as needed, from the start) + the two days
+    assert [s[:2] for s in (*agenda.before, *taught)] == [f"{n:02d}" for n in range(11)]
+    if agenda.before:
+        minutes = {m.slug: m.minutes for m in modules}
+        one_fewer = [minutes[s] for s in (agenda.before[-1], *taught)]
+        assert not any(sum(one_fewer[:k]) <= G.TEACHING_CAP_MIN >= sum(one_fewer[k:])
+                       for k in range(1, len(one_fewer))), "pre-work is larger than needed"
     assert agenda.self_study == ("11_full_scale",), "the appendix is self-study"
     homework = [slug for _, slug in agenda.homework]
     assert sorted([*agenda.taught("exercise"), *homework]) == [e.slug for e in exercises]
@@ -222,9 +228,18 @@ def test_a_new_discussion_question_without_notes_fails_by_name(tmp_path):
 
 
 def test_a_course_that_does_not_fit_two_days_is_refused(tmp_path):
-    course_fixtures.guide_course(tmp_path, minutes=(300, 300, 300))
+    course_fixtures.guide_course(tmp_path, minutes=(100, 500, 500))
     with pytest.raises(G.GuideError, match="more than 480"):
         G.workshop_guide(tmp_path)
+
+
+def test_notebooks_that_do_not_fit_two_days_become_pre_work_from_the_start(tmp_path):
+    course_fixtures.guide_course(tmp_path, minutes=(300, 300, 300))
+    modules = [G.read_module(p) for p in sorted((tmp_path / "notebooks").glob("*.ipynb"))]
+    agenda = G.two_day_agenda(modules, [])
+    assert agenda.before == ("00_m0",)
+    assert list(agenda.taught("notebook")) == ["01_m1", "02_m2"]
+    assert "**课前**" in G.workshop_guide(tmp_path)
 
 
 def test_breaks_fall_between_sessions():

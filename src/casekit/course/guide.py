@@ -384,7 +384,8 @@ def two_day_agenda(modules: Sequence[Module], exercises: Sequence[Exercise]) -> 
     best = min(range(1, len(modules)), key=longer_day)
     by_notebook = {e.slug: e for e in exercises}
     days: list[Day] = []
-    homework: list[tuple[int, str]] = []
+    # day 0: exercises of the pre-work notebooks, done with them before day 1
+    homework: list[tuple[int, str]] = [(0, s) for s in before if s in by_notebook]
     for number, part in ((1, modules[:best]), (2, modules[best:])):
         blocks, later = _with_exercises(part, by_notebook)
         days.append(_fits(schedule_day(number, blocks), "two-day agenda"))
@@ -521,7 +522,8 @@ def _render_agendas(one: Agenda, two: Agenda, exercises: Sequence[Exercise], why
         )
     if optional:
         out.append(f"- **选学附录**（不排进课堂，课后自读）：{_numbers('笔记本', optional)}。")
-    for number, label in ((1, "第 1 天晚上的作业（第 2 天开课前交）"), (2, "课后作业（一周内交）")):
+    for number, label in ((0, "随课前自学完成的练习（第 1 天开课前交）"),
+                          (1, "第 1 天晚上的作业（第 2 天开课前交）"), (2, "课后作业（一周内交）")):
         slugs = [s for d, s in two.homework if d == number]
         if slugs:
             out.append(f"- **{label}**：{_numbers('练习', slugs)}。")
