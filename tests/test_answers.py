@@ -249,6 +249,11 @@ FEEDBACK = [
      "这一题要写一段文字（放在引号里的字符串）。提示：看第 3 节"),
     (q("text"), "见下", None, "needs_review", "已作答，由老师阅读评分。"),
     (q("ranking"), 1, 1, "incorrect", "unknown question kind 'ranking'"),
+    (q("integer"), 7, 7, "correct", "正确。"),
+    (q("choice", options=["A", "B"]), "a", "A", "correct", "正确。"),
+    (q("choice", **HINT), "B", "A", "incorrect", "答案与期望不符。提示：看第 3 节"),
+    (q("items"), ["b", "a"], ["a", "b"], "correct", "正确。"),
+    (q("sequence"), ["a", "b"], ["a", "b"], "correct", "正确。"),
 ]
 
 
@@ -296,3 +301,24 @@ def test_tolerance_of_relative_and_absolute_rules():
         tolerance_rule(q())
     with pytest.raises(NotebookError, match="found decimals, abs_tol"):
         tolerance_rule(q(decimals=1, abs_tol=0.1))
+
+
+def test_tolerance_messages_in_full():
+    with pytest.raises(NotebookError) as err:
+        tolerance_rule({"kind": "number"}, "sol.ipynb")
+    assert str(err.value) == (
+        "sol.ipynb: question '?' (kind 'number') must state exactly one tolerance of "
+        "decimals, abs_tol, rel_tol; found none. Add e.g. \"decimals\": 2 (an answer "
+        "rounded to 2 decimals is right).")
+    with pytest.raises(NotebookError) as err:
+        tolerance_rule(q(decimals=12))
+    assert str(err.value) == (
+        "exercise: question 'q1': decimals = 12 must be a whole number from 0 to 9.")
+    with pytest.raises(NotebookError) as err:
+        tolerance_rule(q(abs_tol=-1), "s.ipynb")
+    assert str(err.value) == (
+        "s.ipynb: question 'q1': abs_tol = -1 must be a positive finite number.")
+    assert tolerance_zh(q(decimals=0)) == (
+        "**精度**：取整到个位即可（与标准答案相差不超过 0.5 算对）。")
+    assert tolerance_zh(q(abs_tol=2.0)) == "**精度**：与标准答案相差不超过 2 算对，不用取整。"
+    assert tolerance_zh(q(abs_tol=0.25)) == "**精度**：与标准答案相差不超过 0.25 算对，不用取整。"

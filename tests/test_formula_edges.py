@@ -81,3 +81,23 @@ def test_ztest_is_symmetric_in_which_group_is_small():
     small_big = experiment.two_proportion_ztest(25, 500, 3000, 100_000)
     assert small_big.z == pytest.approx(-big_small.z, rel=1e-12)
     assert small_big.p_value == pytest.approx(big_small.p_value, rel=1e-12)
+
+
+def test_ztest_one_sided_bounds_and_clipping_to_minus_one_one():
+    # 1 of 2 vs 0 of 2: the Wald interval would reach beyond ±1, and is clipped there
+    up = experiment.two_proportion_ztest(0, 2, 1, 2)
+    assert up.abs_lift == 0.5 and up.ci_high == 1.0
+    assert up.ci_low == pytest.approx(0.5 - 1.959963984540054 * math.sqrt(0.25 / 2), rel=1e-9)
+    down = experiment.two_proportion_ztest(1, 2, 0, 2)
+    assert down.ci_low == -1.0
+    # one-sided alternatives: one bound at ±1, the other at diff ± z_{1-α} · SE_unpooled
+    ca, na, cb, nb = 300, 10_000, 360, 10_000
+    pa, pb = ca / na, cb / nb
+    se = math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
+    z95 = 1.6448536269514722
+    less = experiment.two_proportion_ztest(ca, na, cb, nb, alternative="less")
+    assert less.ci_low == -1.0
+    assert less.ci_high == pytest.approx(pb - pa + z95 * se, rel=1e-9)
+    greater = experiment.two_proportion_ztest(ca, na, cb, nb, alternative="greater")
+    assert greater.ci_high == 1.0
+    assert greater.ci_low == pytest.approx(pb - pa - z95 * se, rel=1e-9)

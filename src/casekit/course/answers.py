@@ -76,7 +76,7 @@ def tolerance_zh(question: dict) -> str:
         n = int(value)
         if n == 0:
             return "**精度**：取整到个位即可（与标准答案相差不超过 0.5 算对）。"
-        places = _DIGITS_ZH[n] if n < len(_DIGITS_ZH) else str(n)
+        places = _DIGITS_ZH[n]  # tolerance_rule allows 0–9 decimals
         return (f"**精度**：保留{places}位小数即可（与标准答案相差不超过 "
                 f"{_fmt_plain(0.5 * 10 ** -n)} 算对），不必更精确。")
     if key == "abs_tol":
