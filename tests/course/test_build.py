@@ -121,7 +121,8 @@ def test_widget_state_is_saved_with_the_output_ids_and_only_what_is_displayed(tm
     assert refs <= set(state)
     assert set(state) == set(shown) | refs
     assert all(m["state"].get("description") != "never shown" for m in state.values())
-    assert len(state) == 8  # slider, box, html + 2 layouts/styles each for slider and html, box layout
+    # slider, box and html, a layout and a style each for slider and html, the box layout
+    assert len(state) == 8
 
 
 def test_editing_a_cell_invalidates_the_cache(course: Path):

@@ -205,7 +205,7 @@ def _saved_widget_state(state: dict, roots: list[str], new_id) -> dict:
 
     def rename(value):
         if isinstance(value, str) and value.startswith(_MODEL_REF):
-            old = value[len(_MODEL_REF):]
+            old = value.removeprefix(_MODEL_REF)
             return _MODEL_REF + new_id(old) if old in state else value
         if isinstance(value, list):
             return [rename(v) for v in value]
@@ -225,7 +225,7 @@ def _model_refs(value) -> list[str]:
     """Model ids a widget state refers to: ``IPY_MODEL_<id>`` values and displayed views."""
     refs: list[str] = []
     if isinstance(value, str) and value.startswith(_MODEL_REF):
-        refs.append(value[len(_MODEL_REF):])
+        refs.append(value.removeprefix(_MODEL_REF))
     elif isinstance(value, list):
         for v in value:
             refs.extend(_model_refs(v))
