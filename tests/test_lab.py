@@ -69,6 +69,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 CJK_FAMILIES = re.compile(r"CJK|Source Han|WenQuanYi|Droid Sans Fallback|AR PL|Noto Sans SC")
 VEGA_MIME = re.compile(r"application/vnd\.vega(lite)?\.v\d+\+json")
 RUN_TIMEOUT_MS = 150_000
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("jupyterlab")]
 
@@ -729,3 +730,61 @@ def test_make_notebook_opens_the_course_map_and_runs_widgets(notebook7: Server, 
     )
     assert not page.locator(".Toastify__toast").all_inner_texts()
     nb7_tab.assert_stayed_local()
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_saved_notebook_reopens_its_widgets_without_running(
+    lab_tab: Tab, workdir: Path, stem: str
+):
+    """Opened and not run, the explorer shows its static snapshot while the notebook is not
+    trusted, and once trusted (as after a student saved it) is drawn from the widget state the
+    build saved in the notebook's metadata: never "Error displaying widget: model not found"."""
+    page = lab_tab.page
+    # a copy never opened before in this Lab: no live kernel-side models can stand in
+    path = f"notebooks/reopened_{stem}.ipynb"
+    shutil.copy2(workdir / "notebooks" / f"{stem}.ipynb", workdir / path)
+    panel = _open_in_lab(lab_tab, path)
+    # Lab renders only the cells near the viewport: step the active cell down to the
+    # explorer's cell (command mode, "j"), which scrolls it into view
+    cells = nbformat.read(workdir / path, as_version=4).cells
+    target = next(
+        i for i, c in enumerate(cells)
+        for o in c.get("outputs", []) if WIDGET_VIEW_MIME in o.get("data", {})
+    )
+    page.locator(f"{panel} .jp-Cell .jp-InputPrompt").first.click()
+    page.keyboard.press("Escape")
+    for _ in range(target):
+        page.keyboard.press("j")
+    page.keyboard.press("j")  # one more, so the cell's outputs are fully in view
+    view = page.locator(f"{panel} .jp-OutputArea-output").filter(
+        has=page.locator(".widget-slider")
+    ).filter(has_text=WIDGETS[stem]).first
+    lost = page.locator(f"{panel} .jp-OutputArea-output", has_text="model not found")
+    # untrusted (as a fresh copy is), Lab shows the static snapshot, never an error
+    snapshot = page.locator(f"{panel} .jp-OutputArea-output", has_text="静态快照").first
+    snapshot.wait_for(timeout=30_000)
+    assert not lost.count(), f"{stem}: {lost.first.inner_text()[:200]}"
+    # trusted, as after a student saved it, Lab draws the widget from the saved state
+    page.keyboard.press("Control+Shift+C")
+    palette = page.locator(".lm-CommandPalette input")
+    palette.fill("Trust Notebook")
+    palette.press("Enter")
+    page.locator(".jp-Dialog button", has_text="Trust").last.click()
+    assert not lost.count(), f"{stem}: {lost.first.inner_text()[:200]}"
+    view.wait_for(timeout=30_000)
+    page.wait_for_function(
+        """(panel) => !Array.from(document.querySelectorAll(panel + ' .jp-OutputArea-output'))
+             .some(o => o.textContent.includes('Loading widget'))""",
+        arg=panel, timeout=30_000,
+    )
+    shown = page.locator(f"{panel} .jp-OutputArea-output").all_inner_texts()
+    assert not [t for t in shown if "model not found" in t], f"{stem}: a widget lost its model"
+    prompts = page.evaluate(
+        "(panel) => Array.from(document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt'))"
+        ".map(p => p.textContent.trim())", panel,
+    )
+    assert not any("*" in p for p in prompts), f"{stem}: cells ran on opening: {prompts}"
+    assert _widget_output_text(view).strip(), f"{stem}: the restored explorer shows no result"
+    view.scroll_into_view_if_needed()
+    view.screenshot(path=str(ARTIFACTS / f"{stem}-widget-reopened.png"))
+    lab_tab.assert_stayed_local()

@@ -61,7 +61,7 @@ def test_build_executes_reports_failure_and_keeps_other_notebooks(course: Path):
     assert sorted(p.name for p in course.iterdir()) == ["01_ok.ipynb", "02_fail.ipynb"]
     built = nbformat.read(course / "01_ok.ipynb", as_version=4)
     assert built.cells[1].outputs[0]["text"].startswith("['a', 'b']")
-    assert "papermill" not in built.metadata and "widgets" not in built.metadata
+    assert "papermill" not in built.metadata
     assert all("papermill" not in c.metadata and "execution" not in c.metadata for c in built.cells)
     assert built.metadata["casekit"]["build_key"]
 
@@ -80,6 +80,49 @@ def test_rebuild_is_cached_and_forced_rebuild_is_byte_identical(course: Path):
     data = json.loads(first)["cells"][2]["outputs"][0]["data"]
     view = data["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"].split("-")[2].startswith("5"), "uuid5 expected"
+
+
+def _model_refs(value) -> set[str]:
+    if isinstance(value, str) and value.startswith("IPY_MODEL_"):
+        return {value.removeprefix("IPY_MODEL_")}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return set().union(*(_model_refs(v) for v in items))
+
+
+def test_widget_state_is_saved_with_the_output_ids_and_only_what_is_displayed(tmp_path: Path):
+    _notebook(
+        tmp_path / "01_w.ipynb",
+        "import ipywidgets as w\nhidden = w.Button(description='never shown')\n"
+        "s = w.IntSlider(7, description='n')\ns",
+        "w.VBox([w.HTML('<b>x</b>'), s])",
+    )
+    paths = N.discover([tmp_path])
+    b.build(paths, progress=False)
+    first = (tmp_path / "01_w.ipynb").read_bytes()
+    b.build(paths, force=True, progress=False)
+    assert (tmp_path / "01_w.ipynb").read_bytes() == first, "two builds must be byte-identical"
+    nb = json.loads(first)
+    saved = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
+    assert (saved["version_major"], saved["version_minor"]) == (2, 0)
+    state = saved["state"]
+    shown = [
+        c["outputs"][0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for c in nb["cells"]
+    ]
+    # the displayed ids (renumbered, uuid5) are the saved models' ids
+    assert all(i in state and i.split("-")[2].startswith("5") for i in shown)
+    slider, box = (state[i] for i in shown)
+    assert slider["model_name"] == "IntSliderModel" and slider["state"]["value"] == 7
+    assert box["model_name"] == "VBoxModel"
+    assert box["state"]["children"][1] == f"IPY_MODEL_{shown[0]}"
+    # every reference resolves inside the saved state, and nothing else is kept: the
+    # never-displayed button and its layout/style are dropped
+    refs = set().union(*(_model_refs(m["state"]) for m in state.values()))
+    assert refs <= set(state)
+    assert set(state) == set(shown) | refs
+    assert all(m["state"].get("description") != "never shown" for m in state.values())
+    # slider, box and html, a layout and a style each for slider and html, the box layout
+    assert len(state) == 8
 
 
 def test_editing_a_cell_invalidates_the_cache(course: Path):

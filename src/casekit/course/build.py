@@ -4,9 +4,13 @@
   a hash of its input cells, the library code, the datasets and the versions of the packages
   that shape outputs. A notebook whose key is unchanged is not re-run, so a no-change rebuild
   only reads files. The key travels with the committed notebook, so this holds on a fresh clone.
-- **Deterministic.** papermill's timestamps, durations and paths, nbclient's timings and
-  widget state are removed, widget model ids are renumbered, and kernels run with
-  ``PYTHONHASHSEED=0``: two builds of the same tree give byte-identical files.
+- **Deterministic.** papermill's timestamps, durations and paths and nbclient's timings are
+  removed, widget model ids are renumbered, and kernels run with ``PYTHONHASHSEED=0``: two
+  builds of the same tree give byte-identical files.
+- **Widgets reopen.** The widget state nbclient records is kept in ``metadata.widgets``
+  (the ``application/vnd.jupyter.widget-state+json`` format JupyterLab's widget manager
+  restores), trimmed to the models the outputs display and the models those refer to, with
+  the same renumbered ids as the outputs: a notebook opened without running shows its widgets.
 - **Atomic.** A notebook is executed into a temporary file and replaces the original only
   after its run succeeded. A failure names the notebook, the cell and the error; the other
   notebooks still build; the exit status is non-zero.
@@ -39,6 +43,8 @@ _OUTPUT_SHAPING = ("pandas", "numpy", "altair", "scipy", "ipywidgets", "pyarrow"
 _VOLATILE_CELL_METADATA = ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled")
 _VOLATILE_NB_METADATA = ("papermill", "widgets")
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+_MODEL_REF = "IPY_MODEL_"  # how one widget model's state refers to another (ipywidgets)
 # Workers start from a fresh interpreter: a forked copy of a process that already ran
 # threads (DuckDB's pool, jupyter_core's event-loop thread) can hang starting a kernel.
 _SPAWN = multiprocessing.get_context("spawn")
@@ -147,11 +153,19 @@ def stored_key(nb) -> str | None:
 
 def normalize(nb, key: str | None):
     """Strip volatile metadata and renumber widget ids so outputs are byte-stable."""
+    widget_state = nb.metadata.get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
     for name in _VOLATILE_NB_METADATA:
         nb.metadata.pop(name, None)
     if key is not None:
         nb.metadata.setdefault("casekit", {})["build_key"] = key
     widget_ids: dict[str, str] = {}
+
+    def new_id(old: str) -> str:
+        if old not in widget_ids:
+            seed = f"{key}/{len(widget_ids)}"
+            widget_ids[old] = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+        return widget_ids[old]
+
     for index, cell in enumerate(nb.cells):
         if cell.get("outputs"):
             cell["outputs"] = _coalesce_streams(cell["outputs"])
@@ -162,11 +176,66 @@ def normalize(nb, key: str | None):
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get(_WIDGET_VIEW)
             if view and "model_id" in view:
-                old = view["model_id"]
-                seed = f"{key}/{len(widget_ids)}"
-                widget_ids.setdefault(old, str(uuid.uuid5(uuid.NAMESPACE_URL, seed)))
-                view["model_id"] = widget_ids[old]
+                view["model_id"] = new_id(view["model_id"])
+    state = _saved_widget_state(widget_state, list(widget_ids), new_id)
+    if state:
+        nb.metadata["widgets"] = {
+            _WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}
+        }
     return nb
+
+
+def _saved_widget_state(state: dict, roots: list[str], new_id) -> dict:
+    """The models reachable from ``roots`` (displayed model ids), renamed by ``new_id``.
+
+    Reached depth-first in a fixed order (outputs first, then each model's references in
+    state order), so the renumbering and the key order do not depend on the run.
+    """
+    reached: list[str] = []
+    todo = [r for r in reversed(roots) if r in state]
+    while todo:
+        model = todo.pop()
+        if model in reached:
+            continue
+        reached.append(model)
+        refs = [r for r in _model_refs(state[model]) if r in state and r not in reached]
+        todo.extend(reversed(refs))
+    for model in reached:  # ids in reaching order; the output ids were numbered first
+        new_id(model)
+
+    def rename(value):
+        if isinstance(value, str) and value.startswith(_MODEL_REF):
+            old = value.removeprefix(_MODEL_REF)
+            return _MODEL_REF + new_id(old) if old in state else value
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        if isinstance(value, dict):
+            out = {k: rename(v) for k, v in value.items()}
+            if isinstance(out.get(_WIDGET_VIEW), dict) and out[_WIDGET_VIEW].get("model_id"):
+                view = dict(out[_WIDGET_VIEW])
+                view["model_id"] = new_id(view["model_id"])
+                out[_WIDGET_VIEW] = view
+            return out
+        return value
+
+    return {new_id(model): rename(state[model]) for model in reached}
+
+
+def _model_refs(value) -> list[str]:
+    """Model ids a widget state refers to: ``IPY_MODEL_<id>`` values and displayed views."""
+    refs: list[str] = []
+    if isinstance(value, str) and value.startswith(_MODEL_REF):
+        refs.append(value.removeprefix(_MODEL_REF))
+    elif isinstance(value, list):
+        for v in value:
+            refs.extend(_model_refs(v))
+    elif isinstance(value, dict):
+        view = value.get(_WIDGET_VIEW)
+        if isinstance(view, dict) and isinstance(view.get("model_id"), str):
+            refs.append(view["model_id"])
+        for v in value.values():
+            refs.extend(_model_refs(v))
+    return refs
 
 
 def _coalesce_streams(outputs: list) -> list:
@@ -260,7 +329,7 @@ def execute_to(
                 progress_bar=False,
                 request_save_on_cell_execute=False,
                 execution_timeout=timeout_s,
-                store_widget_state=False,
+                store_widget_state=True,
                 record_timing=False,
                 km=km,
             )
