@@ -268,7 +268,8 @@ def _kernel_available(name: str) -> bool:
     return True
 
 
-def _describe_failure(path: Path, exc: BaseException) -> str:
+def describe_failure(path: Path, exc: BaseException) -> str:
+    """One line naming the notebook, the failing cell and the error (for CLI and logs)."""
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
@@ -349,7 +350,7 @@ def _build_one(path: str, key: str, out: str | None) -> tuple[str, str]:
     try:
         execute_to(source, target, key=key)
     except BaseException as exc:  # report every failure; the batch goes on
-        return "failed", _describe_failure(source, exc)
+        return "failed", describe_failure(source, exc)
     return "built", ""
 
 

@@ -99,7 +99,7 @@ def build(paths: tuple[Path, ...], jobs: int | None, force: bool, check: bool, q
               help="A declared parameter (repeatable), checked against the notebook's schema.")
 def run(notebook: Path, output: Path, params: tuple[tuple[str, str], ...]) -> None:
     """Run an exercise or solution with parameters, checked before any cell runs."""
-    from casekit.course.build import _describe_failure, execute_to
+    from casekit.course.build import describe_failure, execute_to
     from casekit.errors import CasekitError
 
     try:
@@ -107,7 +107,7 @@ def run(notebook: Path, output: Path, params: tuple[tuple[str, str], ...]) -> No
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:
-        raise click.ClickException(_describe_failure(notebook, exc)) from None
+        raise click.ClickException(describe_failure(notebook, exc)) from None
     click.echo(f"wrote {output}")
 
 
