@@ -19,6 +19,7 @@ import pytest
 from casekit import data
 from casekit.course import build as b
 from casekit.course import notebooks as N
+from casekit.errors import NotebookError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = N.discover([ROOT / "notebooks"])
@@ -28,9 +29,6 @@ SEED = re.compile(r"(?<![A-Za-z0-9])A\d{3}(?![0-9])")  # an article id (A000–A
 CITATION_ID = re.compile(r"(?<![A-Za-z0-9])(?:A\d{3}(?![0-9])|R-[a-z0-9]+(?:-[a-z0-9]+)*)")
 CITATION = re.compile(r"来源[:：]\s*([^）)\n]*)[）)]")
 VEGALITE = "application/vnd.vegalite.v5+json"
-EXPECTED = [
-    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11",
-]
 
 
 def _nb(path: Path):
@@ -41,8 +39,27 @@ def _markdown(nb) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "markdown"]
 
 
-def test_all_notebooks_exist():  # 00–10 and the optional appendix 11
-    assert [p.name[:2] for p in NOTEBOOKS] == EXPECTED
+def test_notebooks_are_numbered_from_00_without_gaps():
+    """The list comes from the folder: numbers run 00, 01, … with no gap or duplicate."""
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(len(NOTEBOOKS))]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_role_and_summary_are_in_the_metadata(path):
+    """The role (core, case, appendix) is a metadata field, never read from the title."""
+    nb = _nb(path)
+    assert N.role(nb, path) in N.ROLES
+    assert nb.metadata["casekit"].get("summary_zh"), f"{path.name}: add metadata.casekit.summary_zh"
+
+
+def test_a_notebook_without_a_role_gets_a_clear_error():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["casekit"] = {}
+    with pytest.raises(NotebookError, match="role is missing; set it to one of core, case"):
+        N.role(nb, "12_new.ipynb")
+    nb.metadata["casekit"] = {"role": "lecture"}
+    with pytest.raises(NotebookError, match="'lecture'"):
+        N.role(nb, "12_new.ipynb")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

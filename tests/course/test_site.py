@@ -90,7 +90,7 @@ def _tags(path: Path) -> list[tuple[str, dict[str, str]]]:
 
 def test_every_page_exists(site_dir: Path):
     notebooks = discover([ROOT / "notebooks"])
-    assert len(notebooks) == 12  # 00–10 and the optional appendix 11
+    assert notebooks, "no curriculum notebooks found"
     for nb in notebooks:
         assert (site_dir / "notebooks" / f"{nb.stem}.html").is_file(), nb.name
     for ex in discover([ROOT / "exercises"]):

@@ -208,6 +208,28 @@ def guide(root: Path, check: bool) -> None:
 
 
 @main.command()
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="The course folder.")
+@click.option("--check", is_flag=True,
+              help="Fail if notebooks/course_map.json or the README's course table is stale (CI).")
+def index(root: Path, check: bool) -> None:
+    """Regenerate the course map (notebook 00) and the README's course table from metadata."""
+    from casekit.course.coursemap import write
+    from casekit.errors import CasekitError
+
+    try:
+        changed = write(root, check=check)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    if check and changed:
+        names = ", ".join(str(p) for p in changed)
+        raise click.ClickException(f"stale: {names}; run `casekit index` and commit the result")
+    verb = "stale" if check else "updated"
+    listed = ", ".join(str(p) for p in changed)
+    click.echo(f"{verb}: {listed}" if changed else "course map up to date")
+
+
+@main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
               show_default=True, help="Folder of the site (replaced whole on success).")
 @click.option("--notebooks", type=click.Path(exists=True, file_okay=False, path_type=Path),

@@ -37,7 +37,6 @@ GUIDE_PATH = Path("instructor") / "workshop.md"
 NOTES_PATH = Path("instructor") / "notes.yaml"
 GRADING_DOC = "grading.md"  # relative to instructor/
 
-APPENDIX_PREFIX = "附录"  # a notebook titled "NN 附录：…" is optional reading
 DAY_START_MIN = 9 * 60
 TEACHING_CAP_MIN = 8 * 60  # teaching minutes a day, breaks excluded
 
@@ -67,11 +66,12 @@ class Module:
     minutes: int
     objectives: tuple[str, ...]
     questions: tuple[tuple[int, str], ...]  # (number, text) under ## 讨论题
+    role: str = "core"  # metadata.casekit.role: core, case or appendix
 
     @property
     def optional(self) -> bool:
-        """An appendix (title starting with 附录): self-study, never scheduled in class."""
-        return self.title.startswith(APPENDIX_PREFIX)
+        """An appendix (``role: appendix``): self-study, never scheduled in class."""
+        return self.role == "appendix"
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,15 @@ def read_module(path: Path) -> Module:
         minutes=head.minutes,
         objectives=head.objectives,
         questions=questions,
+        role=_role(nb, path),
     )
+
+
+def _role(nb, path: Path) -> str:
+    try:
+        return N.role(nb, path)
+    except CasekitError as exc:
+        raise GuideError(str(exc)) from None
 
 
 def read_exercise(path: Path) -> Exercise:

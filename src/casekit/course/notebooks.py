@@ -73,6 +73,30 @@ QUESTION_KINDS: dict[str, tuple[str, str]] = {
 """Question kinds the grader knows, with their (Chinese, English) labels."""
 
 
+ROLES: dict[str, tuple[str, str]] = {
+    "core": ("正课", "core"),
+    "case": ("案例", "case"),
+    "appendix": ("选学附录", "appendix"),
+}
+"""A curriculum notebook's role (``metadata.casekit.role``), with its zh/en labels.
+
+Core and case notebooks are taught in class; an appendix is optional reading and is never
+scheduled in an agenda."""
+
+
+def role(nb: Mapping[str, Any], path: Path | str = "") -> str:
+    """The notebook's ``metadata.casekit.role``; a clear error when it is missing or unknown."""
+    value = nb.get("metadata", {}).get("casekit", {}).get("role")
+    if value not in ROLES:
+        where = f"{Path(path).name}: " if path else ""
+        found = "missing" if value is None else f"{value!r}"
+        raise NotebookError(
+            f"{where}metadata.casekit.role is {found}; set it to one of "
+            f"{', '.join(ROLES)} (casekit new writes it for you)"
+        )
+    return value
+
+
 def kind_label(kind: str) -> str:
     """``"数值 number"`` for a question kind; an unknown kind is returned as it is."""
     zh, en = QUESTION_KINDS.get(kind, ("", ""))
