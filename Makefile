@@ -36,8 +36,10 @@ $(DATA_STAMP): $(DATA_INPUTS) $(STAMP)
 	@mkdir -p $(@D) && touch $@
 
 course: $(STAMP) $(DATA_STAMP)
+	$(BIN)/casekit index
 	$(BIN)/casekit build notebooks solutions $(if $(JOBS),--jobs $(JOBS))
 	$(BIN)/casekit assign
+	$(BIN)/casekit guide
 	$(BIN)/casekit site
 	@echo
 	@echo "Done. Executed curriculum: notebooks/   solutions: solutions/   student exercises: exercises/"

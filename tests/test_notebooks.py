@@ -120,6 +120,22 @@ def test_simulated_data_is_labelled(path):
         assert "模拟数据" in rendered, f"{path.name} uses simulated data {sorted(used)} unlabelled"
 
 
+_RANDOM = re.compile(
+    r"default_rng\(|np\.random\.|(?<![\w.])random\.(?:random|choice|randint|gauss)\("
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_inline_simulated_tables_are_labelled_where_they_are_made(path):
+    """A code cell that draws random numbers makes simulated data: it labels them itself."""
+    for i, cell in enumerate(_nb(path).cells):
+        if cell.cell_type == "code" and _RANDOM.search(cell.source):
+            assert re.search(r"simulated_note\(\s*['\"]\w+['\"]\s*,\s*how=", cell.source), (
+                f"{path.name} cell {i} makes random data: add "
+                "nb.simulated_note(\"<table>\", how=\"<how it was made>\") in that cell"
+            )
+
+
 # --- facts typed in prose agree with the fact tables ----------------------------------------
 
 # Digits not glued to Latin letters, digits or a dot; Chinese text may touch them (超过38万).

@@ -233,21 +233,46 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
     return f"{v:.{digits}f}%"
 
 
-def simulated_note(dataset: str) -> None:
-    """Show that a dataset is simulated (模拟数据), with its generator, seed and calibration.
+def simulated_note(dataset: str, *, how: str | None = None) -> None:
+    """Show that data are simulated (模拟数据): a catalogued dataset, or a table made inline.
 
     Parameters
     ----------
     dataset : str
-        Name of a simulated dataset in the catalog.
+        Name of a simulated dataset in the catalog, or, with ``how``, the variable name of a
+        table the notebook builds itself.
+    how : str, optional
+        For an inline table: how it was made, in Chinese (e.g. "用随机种子 2024 的 numpy 随机数
+        构造的一天点击日志"). Leave out for a catalogued dataset.
 
     Returns
     -------
     None
         Nothing; displays the note.
+
+    Raises
+    ------
+    BadParameterError
+        A catalogued dataset that is not synthetic, an inline table named like a catalogued
+        dataset, or an empty ``how``.
     """
     from casekit import data
 
+    if how is not None:
+        if not str(how).strip():
+            raise BadParameterError("how", how, "a sentence saying how the inline table was made")
+        if not str(dataset).isidentifier():
+            raise BadParameterError("dataset", dataset, "the variable name of the inline table")
+        if dataset in data.raw_catalog():
+            raise BadParameterError(
+                "dataset", dataset,
+                "an inline table's own name (a catalogued dataset takes no how=)",
+            )
+        md(
+            f"> **模拟数据（simulated data）**：`{dataset}` 是本笔记本里{str(how).strip()}，"
+            "不是真实店铺或平台数据。"
+        )
+        return
     entry = data.describe(dataset)
     if entry["kind"] != "synthetic":
         raise BadParameterError("dataset", dataset, "a simulated (synthetic) dataset")
