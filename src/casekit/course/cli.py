@@ -207,6 +207,61 @@ def guide(root: Path, check: bool) -> None:
     click.echo(f"wrote {target}")
 
 
+@main.command("new")
+@click.argument("slug")
+@click.option("--title-zh", required=True, help="The module's Chinese title, e.g. 直播电商.")
+@click.option("--exercise", is_flag=True, help="Also scaffold the exercise (its solution).")
+@click.option("--role", type=click.Choice(["core", "case", "appendix"]), default="core",
+              show_default=True, help="core and case are taught; an appendix is optional.")
+@click.option("--summary-zh", default=None, help="One line for the course map (what students do).")
+@click.option("--minutes", type=int, default=45, show_default=True, help="Estimated minutes.")
+@click.option("--source", default="A001", show_default=True,
+              help="The bibliography id of the article the module starts from.")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="The course folder.")
+def new(slug: str, title_zh: str, exercise: bool, role: str, summary_zh: str | None,
+        minutes: int, source: str, root: Path) -> None:
+    """Scaffold module SLUG (NN_slug): notebook, optional exercise, trainer-note placeholders."""
+    from casekit.course.scaffold import PLACEHOLDER, new_module
+    from casekit.errors import CasekitError
+
+    try:
+        written = new_module(root, slug, title_zh, exercise=exercise, role=role,
+                             summary_zh=summary_zh, minutes=minutes, source=source)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"next: write the content; replace every {PLACEHOLDER} in instructor/notes.yaml; then "
+        f"casekit index && casekit build {' '.join(str(p) for p in written if p.suffix == '.ipynb')}"  # noqa: E501
+        f"{' && casekit assign' if exercise else ''} && casekit guide && casekit check {slug}"
+    )
+
+
+@main.command("check")
+@click.argument("slug")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="The course folder.")
+@click.option("--seed-overlap", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="The maintainers' seed-overlap tool (compares with the articles).")
+def check(slug: str, root: Path, seed_overlap: Path | None) -> None:
+    """Run every check about module SLUG, and the course-wide checks a -k filter hides."""
+    from casekit.course.checkmodule import run_checks
+    from casekit.errors import CasekitError
+
+    try:
+        steps = run_checks(root, slug, seed_overlap=seed_overlap, echo=click.echo)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = [s.name for s in steps if not s.ok]
+    total = sum(s.seconds for s in steps)
+    if failed:
+        listed = ", ".join(failed)
+        raise click.ClickException(f"{len(failed)} of {len(steps)} checks failed: {listed}")
+    click.echo(f"all {len(steps)} checks passed for {slug} in {total:.0f} s")
+
+
 @main.command()
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("."), show_default=True, help="The course folder.")

@@ -232,12 +232,28 @@ def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
+def _placeholder_slugs(notes: Mapping[str, Any], marker: str) -> set[str]:
+    found = set()
+    for section in ("discussion", "mistakes"):
+        for slug, entry in (notes.get(section) or {}).items():
+            if marker in repr(entry):
+                found.add(str(slug))
+    return found
+
+
 def check_notes(
     modules: Sequence[Module], exercises: Sequence[Exercise], notes: Mapping[str, Any]
 ) -> list[str]:
     """Every problem with ``notes.yaml``: missing, stale or malformed entries, each named."""
     problems: list[str] = []
     where = str(NOTES_PATH)
+    from casekit.course.scaffold import PLACEHOLDER
+
+    for slug in sorted(_placeholder_slugs(notes, PLACEHOLDER)):
+        problems.append(
+            f"{where}: {slug} still has scaffold placeholders ({PLACEHOLDER}); write the real "
+            "notes before publishing the guide"
+        )
     discussion = notes.get("discussion") or {}
     mistakes = notes.get("mistakes") or {}
     slugs = {m.slug for m in modules}
