@@ -16,6 +16,7 @@ import nbformat
 import yaml
 
 from casekit.course import notebooks as N
+from casekit.course.answers import tolerance_zh
 from casekit.errors import BadParameterError, CasekitError
 from casekit.fileio import atomic_write_text
 
@@ -50,6 +51,7 @@ def notebook(slug: str, title_zh: str, *, role: str, summary_zh: str, minutes: i
 ## 学习目标
 - 说出本节的核心概念（core concept），并能举出一个天猫店铺里的例子
 - 用 casekit 的函数在数据上算出本节的关键指标，并读懂结果
+- 读懂本节的图表，说出它支持和不支持哪些结论
 
 ## 预计用时
 {minutes} 分钟
@@ -58,7 +60,9 @@ def notebook(slug: str, title_zh: str, *, role: str, summary_zh: str, minutes: i
 学完 00 课程导览，会在 JupyterLab 里按顺序运行单元格。
 
 ## English summary
-{title_zh}: the core idea of this module and one worked computation with the casekit library.
+{title_zh}: the core idea of this module, in the course's own words.
+One worked computation with the casekit library on the course data.
+One chart, and what it does and does not show.
 """),
         _code("from casekit import nb, data\n\nnb.setup()"),
         _md(f"""
@@ -69,6 +73,15 @@ def notebook(slug: str, title_zh: str, *, role: str, summary_zh: str, minutes: i
         _code("""
 glossary = data.load("glossary")
 nb.md(f"术语表里共有 **{nb.fmt_int(len(glossary))}** 条术语，遇到陌生名词可以先查它。")
+"""),
+        _code("""
+import altair as alt
+
+per_topic = glossary.groupby("topic").size().reset_index(name="terms")
+alt.Chart(per_topic, title="术语表：每个主题的术语数").mark_bar().encode(
+    x=alt.X("terms:Q", title="术语数 (terms)"),
+    y=alt.Y("topic:N", title="主题 (topic)", sort="-x"),
+)
 """),
         _md("""
 ## 要点回顾
@@ -159,7 +172,7 @@ cvr_lift: float = 0.25  # 方案乙让转化率提高的比例
 
 按销售额恒等式算出一天的销售额（元）。
 
-**精度**：保留整数即可（与标准答案相差不超过 0.5 算对）。
+{tolerance_zh(q[0])}
 """),
         _code("""
 q1_gmv = None
