@@ -9,9 +9,9 @@ Every handout is one of the site's pages (the same nbconvert rendering, the same
   font, page numbers in the footer, wide tables shrunk to the page width; code cells are
   shown unless ``code=False``;
 - ``answer-keys/NN_slug.pdf``: one per exercise: every question's answer for the default
-  parameters (computed by the grader's own machinery, :func:`casekit.course.grade.expected_answers`),
-  the command that makes one student's key, then the executed solution (code, outputs and
-  the written 解答 reasoning);
+  parameters (computed by the grader's own machinery,
+  :func:`casekit.course.grade.expected_answers`), the command that makes one student's
+  key, then the executed solution (code, outputs and the written 解答 reasoning);
 - ``worksheets/NN_slug.pdf``: one per exercise: the student version with a blank answer box
   under each question and nothing of the solution;
 - ``reading/<name>.pdf``: one per page of the reading pack ``docs/reading/*.md``.
@@ -59,11 +59,12 @@ FOLDERS = {"notebook": "notebooks", "answer-key": "answer-keys", "worksheet": "w
            "reading": "reading"}
 CONTENT_WIDTH_PX = 698
 """A4 (210 mm) minus the 13 mm side margins of print.css, in CSS pixels (96 per inch)."""
-MIN_TABLE_ZOOM = 0.4
+MIN_TABLE_ZOOM = 0.55
+"""Below this zoom a wide table first wraps inside its cells, then shrinks to fit."""
 CHART_TIMEOUT_MS = 60_000
 _PACKAGES = ("nbconvert", "vl-convert-python", "playwright", "mistune", "pygments", "jinja2")
-# Shrink every table (and code/output block) wider than the text column to fit it, with
-# CSS zoom so its text stays text; returns how many were shrunk.
+# Shrink every table wider than the text column to fit it, with CSS zoom so its text stays
+# text (nothing is ever cut at the page edge); returns how many were shrunk.
 _FIT_SCRIPT = """(args) => {
   const [width, minZoom] = args;
   let shrunk = 0;
@@ -71,7 +72,12 @@ _FIT_SCRIPT = """(args) => {
     if (el.closest('table') !== el && el.parentElement.closest('table')) continue;
     const w = el.scrollWidth;
     if (w > width + 1) {
-      el.style.zoom = Math.max(minZoom, width / w).toFixed(3);
+      let zoom = width / w;
+      if (zoom < minZoom) {  // too small to read: wrap the cells first, then fit what remains
+        el.classList.add('handout-wrap');
+        zoom = Math.min(1, width / el.scrollWidth);
+      }
+      el.style.zoom = zoom.toFixed(3);
       shrunk += 1;
     }
   }
@@ -242,8 +248,9 @@ def answer_key_handout(solution: Path, *, student: str | None = None,
         )
         return body, n_charts
 
-    return Handout(name, "answer-key", f"答案与解析 · 练习 {slug[:2]} {spec.get('title_zh', '')}",
-                   [solution], render, [f"仅供讲师 for trainers only · {who} · solutions/{solution.name}"],
+    title = f"答案与解析 · 练习 {slug[:2]} {spec.get('title_zh', '')}"
+    note = f"仅供讲师 for trainers only · {who} · solutions/{solution.name}"
+    return Handout(name, "answer-key", title, [solution], render, [note],
                    {"values": {k: repr(v) for k, v in values.items()}})
 
 
@@ -299,7 +306,8 @@ def worksheet_handout(exercise: Path, *, code: bool = True) -> Handout:
                     q = by_answer.get(name)
                     label = f"{q['id']} 作答 answer" if q else "作答 answer"
                     box = nbformat.v4.new_raw_cell(
-                        f'<div class="answer-box">{html.escape(label)}（{html.escape(name)}）：</div>'
+                        f'<div class="answer-box">{html.escape(label)}'
+                        f'（{html.escape(name)}）：</div>'
                     )
                     box.metadata["format"] = "text/html"
                     cells.append(box)
@@ -357,7 +365,8 @@ def plan(
     def keep(path: Path) -> bool:
         return not wanted or path.stem in wanted
 
-    solutions = {p.stem: p for p in N.discover(solutions_dir)} if Path(solutions_dir).is_dir() else {}
+    solutions = ({p.stem: p for p in N.discover(solutions_dir)}
+                 if Path(solutions_dir).is_dir() else {})
     exercises = N.discover(exercises_dir) if Path(exercises_dir).is_dir() else []
     if student is not None:
         picked = [p for p in solutions.values() if keep(p)]
@@ -516,8 +525,9 @@ def _print(browser: Any, root: Path, handout: Handout, index: int) -> tuple[byte
                                    f"{CHART_TIMEOUT_MS // 1000} s ({exc})") from None
             failed = page.eval_on_selector_all(".casekit-chart[data-rendered=failed]",
                                                "els => els.map(e => e.id)")
-            drawn = page.eval_on_selector_all(".casekit-chart[data-rendered=true] svg",
-                                              "els => els.length")
+            drawn = page.eval_on_selector_all(
+                ".casekit-chart[data-rendered=true]",
+                "els => els.filter(e => e.querySelector('svg.marks')).length")
             if failed or drawn < n_charts:
                 raise HandoutError(f"{handout.sources[0]}: {n_charts - drawn} of {n_charts} "
                                    f"charts could not be drawn ({', '.join(failed)})")

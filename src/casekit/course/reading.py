@@ -97,7 +97,8 @@ def stale_pages(folder: Path = READING_DIR, **kw: Any) -> list[str]:
             continue
         text = path.read_text(encoding="utf-8")
         if refreshed(text, source, str(path), **kw) != text:
-            problems.append(f"{path}: fact rows out of date; run `python -m casekit.course.reading`")
+            problems.append(f"{path}: fact rows out of date; "
+                            "run `python -m casekit.course.reading`")
     return problems
 
 
