@@ -597,7 +597,12 @@ def build_handouts(
         else:
             todo.append((h, digest))
     if todo:
-        from playwright.sync_api import sync_playwright
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            raise HandoutError(
+                "casekit handouts needs the 'playwright' package (installed with the test "
+                "extras by `make course`); run `pip install playwright`") from None
 
         executable = chromium_path()
         with tempfile.TemporaryDirectory(prefix="casekit-handouts-") as tmp:
