@@ -190,3 +190,30 @@ def test_an_unknown_slug_is_a_clear_error(tmp_path: Path):
     _toy_notebook(tmp_path / "notebooks")
     with pytest.raises(H.HandoutError, match=r"no notebook, exercise or reading page named 99_x"):
         _plan(tmp_path, only=["99_x"])
+
+
+def test_a_students_key_uses_the_parameters_assign_gives_that_student(tmp_path: Path):
+    from casekit.course import params as P
+
+    (tmp_path / "notebooks").mkdir()
+    keys = _plan(tmp_path, only=[EXERCISE], student="S001")
+    assert [h.name for h in keys] == [f"answer-keys/{EXERCISE}.S001.pdf"]
+    solution = ROOT / "solutions" / f"{EXERCISE}.ipynb"
+    nb = N.read_notebook(solution)
+    values = P.student_parameters(H._param_schema(nb, str(solution)), "S001", EXERCISE)
+    assert keys[0].options["values"] == {k: repr(v) for k, v in values.items()}
+    with pytest.raises(H.HandoutError, match="no letters or digits"):
+        _plan(tmp_path, only=[EXERCISE], student="//")
+
+
+def test_the_cli_reports_an_unknown_slug_without_a_traceback(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from casekit.course.cli import main
+
+    _toy_notebook(tmp_path / "notebooks")
+    result = CliRunner().invoke(main, ["handouts", "--out", str(tmp_path / "h"), "--notebooks",
+                                       str(tmp_path / "notebooks"), "99_nothing"])
+    assert result.exit_code == 1
+    assert "no notebook, exercise or reading page named 99_nothing" in result.output
+    assert not (tmp_path / "h").exists()
