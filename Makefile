@@ -6,6 +6,8 @@
 #   make bench-scale   100M-row UserBehavior log: first load, then funnel + AIPL + RFM on DuckDB
 #                      vs pandas (~10 min, 4 GB of data in .casekit-cache/bench-scale; writes
 #                      benchmarks/results/scale.json; not part of make bench)
+#   make handouts      print-ready PDFs in handouts/ (notebooks, worksheets, answer keys,
+#                      reading pack) with headless Chromium; not part of make course
 #   make mutation      mutation testing of the grader's comparison and core formulas (mutmut;
 #                      writes benchmarks/results/mutation.md; not part of make test)
 
@@ -15,7 +17,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.casekit-installed
 JOBS   ?=
 
-.PHONY: course test lab notebook bench bench-scale mutation lint clean venv
+.PHONY: course test lab notebook bench bench-scale mutation lint clean venv handouts
 
 # `casekit data check` re-validates every dataset (~10 s); it reruns only when a dataset,
 # the catalogue or the code that reads and validates them is newer than its stamp.
@@ -46,6 +48,12 @@ course: $(STAMP) $(DATA_STAMP)
 	@echo "Datasets: datasets/ (described in datasets/catalog.yaml). Trainer notes: instructor/"
 	@echo "Course website (offline, no server needed): open site/index.html in a browser"
 	@echo "Open JupyterLab with the course kernel 'Python (casekit 课程)':  make lab"
+	@echo "Printable PDFs (notebooks, worksheets, answer keys, reading pack): make handouts"
+
+# Printable PDFs from the executed notebooks and exercises (run `make course` first); only
+# handouts whose inputs changed are printed again.
+handouts: $(STAMP)
+	$(BIN)/casekit handouts
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n auto --dist loadscope

@@ -14,6 +14,7 @@ __all__ = [
     "CasekitError",
     "EmptyDataError",
     "GuideError",
+    "HandoutError",
     "MissingColumnError",
     "NotebookError",
     "SchemaViolationError",
@@ -125,6 +126,10 @@ class SiteError(CasekitError, ValueError):
 
 class GuideError(CasekitError, ValueError):
     """The notebooks, solutions or ``instructor/notes.yaml`` cannot make a consistent guide."""
+
+
+class HandoutError(CasekitError, ValueError):
+    """A printable handout cannot be made (missing input, no browser, a chart not drawn)."""
 
 
 class RuleNotInCartWarning(UserWarning):

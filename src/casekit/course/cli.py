@@ -1,5 +1,5 @@
 """The ``casekit`` command line: ``kernel``, ``data …``, ``build``, ``run``, ``assign``,
-``grade`` and ``site``."""
+``grade``, ``site`` and ``handouts``."""
 
 from __future__ import annotations
 
@@ -310,6 +310,39 @@ def site(out: Path, notebooks: Path, exercises: Path, instructor: Path, docs: Pa
         raise click.ClickException(str(exc)) from None
     click.echo(f"site: {report.summary()}")
     click.echo(f"open {out / 'index.html'} in a browser (works offline, from disk)")
+
+
+@main.command()
+@click.argument("only", nargs=-1)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("handouts"),
+              show_default=True, help="Folder of the PDFs (not committed).")
+@click.option("--code/--no-code", default=True, show_default=True,
+              help="Show code cells in the notebook PDFs and worksheets (answer keys always do).")
+@click.option("--student", metavar="ID",
+              help="Only the answer keys for this student's parameters (runs the solutions).")
+@click.option("--force", is_flag=True, help="Print again even when no input changed.")
+@click.option("--notebooks", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("notebooks"), show_default=True)
+@click.option("--exercises", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("exercises"), show_default=True)
+@click.option("--solutions", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("solutions"), show_default=True)
+@click.option("--reading", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("docs/reading"), show_default=True)
+def handouts(only: tuple[str, ...], out: Path, code: bool, student: str | None, force: bool,
+             notebooks: Path, exercises: Path, solutions: Path, reading: Path) -> None:
+    """Print-ready PDFs: notebooks, answer keys, worksheets, reading pack (ONLY: slugs)."""
+    from casekit.course.handouts import build_handouts
+    from casekit.errors import CasekitError
+
+    try:
+        report = build_handouts(out, force=force, notebooks_dir=notebooks,
+                                exercises_dir=exercises, solutions_dir=solutions,
+                                reading_dir=reading, only=only, code=code, student=student,
+                                progress=lambda name: click.echo(f"printing {name}"))
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"handouts: {report.summary()}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -81,7 +81,8 @@ def inputs_digest(
 
     add("notebooks", notebooks_dir, N.discover(notebooks_dir))
     add("exercises", exercises_dir, N.discover(exercises_dir))
-    for role, folder in (("instructor", instructor_dir), ("docs", docs_dir)):
+    for role, folder in (("instructor", instructor_dir), ("docs", docs_dir),
+                         ("docs-reading", docs_dir / "reading")):
         add(role, folder, folder.glob("*.md") if folder.is_dir() else [])
     data_root = datasets_dir()
     add("datasets", data_root, (p for p in data_root.rglob("*") if p.is_file()))
@@ -159,12 +160,17 @@ def render_site(
     if docs_dir is not None and Path(docs_dir).is_dir():
         doc_site, doc_entries = pages.doc_pages(Path(docs_dir))
         site += doc_site if doc_entries else []
+    reading_entries: list[tuple[str, str]] = []
+    if docs_dir is not None and (Path(docs_dir) / "reading").is_dir():
+        reading_site, reading_entries = pages.reading_pages(Path(docs_dir) / "reading")
+        site += reading_site if reading_entries else []
     if api:
         site.append(apiref.api_page())
     site.insert(
         0,
         pages.home_page(notebooks, exercises, len(catalog), n_terms, instructor_entries,
-                        doc_entries),
+                        doc_entries + ([(pages.READING_INDEX, pages.READING_TITLE)]
+                                       if reading_entries else [])),
     )
 
     files: dict[str, bytes] = {}
@@ -182,6 +188,7 @@ def render_site(
     markdown = {
         "instructor": {posixpath.basename(t)[: -len(".html")] for t, _ in instructor_entries},
         "docs": {posixpath.basename(t)[: -len(".html")] for t, _ in doc_entries},
+        "docs/reading": {posixpath.basename(t)[: -len(".html")] for t, _ in reading_entries},
     }
     for page in site:
         target_for = links.resolver(page.path, existing, nb_slugs, ex_slugs, markdown)

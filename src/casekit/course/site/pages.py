@@ -694,3 +694,12 @@ def instructor_pages(folder: Path) -> tuple[list[Page], list[tuple[str, str]]]:
 def doc_pages(folder: Path) -> tuple[list[Page], list[tuple[str, str]]]:
     """``docs/*.md`` as pages (``sources.md`` is the bibliography, "参考来源 Sources")."""
     return _markdown_section(folder, "docs", "docs", "文档 Docs", "docs.html.j2", DOC_TITLES)
+
+
+READING_INDEX = "docs/reading/index.html"
+READING_TITLE = "阅读材料 Reading pack"
+
+
+def reading_pages(folder: Path) -> tuple[list[Page], list[tuple[str, str]]]:
+    """``docs/reading/*.md`` (the reading pack: one page per source article) as pages."""
+    return _markdown_section(folder, "docs/reading", "docs", READING_TITLE, "reading.html.j2")
