@@ -201,10 +201,18 @@ def guide(root: Path, check: bool) -> None:
                 raise click.ClickException(f"{target} is stale; run `casekit guide`")
             click.echo(f"{target} is up to date")
             return
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
         G.write_guide(root)
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {target}")
+    changes = G.agenda_changes(old, target.read_text(encoding="utf-8"))
+    if changes:
+        click.echo(f"agendas changed ({len(changes)} lines):")
+        for line in changes:
+            click.echo("  " + line)
+    else:
+        click.echo("agendas unchanged")
 
 
 @main.command()
