@@ -127,5 +127,9 @@ class GuideError(CasekitError, ValueError):
     """The notebooks, solutions or ``instructor/notes.yaml`` cannot make a consistent guide."""
 
 
+class QuizGainError(CasekitError, ValueError):
+    """Two grading folders cannot be compared as a pre- and a post-test of the same quiz."""
+
+
 class RuleNotInCartWarning(UserWarning):
     """A pricing rule that names a store or item the cart does not hold, so it saves nothing."""

@@ -1,5 +1,5 @@
 """The ``casekit`` command line: ``kernel``, ``data …``, ``build``, ``run``, ``assign``,
-``grade`` and ``site``."""
+``grade``, ``quiz-gain``, ``guide`` and ``site``."""
 
 from __future__ import annotations
 
@@ -181,6 +181,29 @@ def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jo
     click.echo("graded: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     click.echo(f"gradebook: {out / 'gradebook.sqlite'}  csv: {out / 'grades.csv'}  "
                f"feedback: {out / 'feedback'}/")
+
+
+@main.command("quiz-gain")
+@click.argument("pre", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("post", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--quiz", "exercise_id", default="00_quiz", show_default=True,
+              help="Exercise id of the quiz in both gradebooks.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the table as CSV (UTF-8 with BOM, for Excel).")
+def quiz_gain(pre: Path, post: Path, exercise_id: str, csv_path: Path | None) -> None:
+    """Pre → post gain per quiz question and overall, from two `casekit grade` folders."""
+    from casekit.course import quiz as Q
+    from casekit.errors import CasekitError
+
+    try:
+        result = Q.quiz_gain(pre, post, exercise_id=exercise_id)
+        if csv_path:
+            Q.write_csv(result, csv_path)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(Q.table(result))
+    if csv_path:
+        click.echo(f"wrote {csv_path}")
 
 
 @main.command()
