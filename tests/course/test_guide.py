@@ -346,3 +346,55 @@ def test_breaks_fall_between_sessions():
     clock = [(G._clock(s.start), s.label) for s in day.slots if s.kind == "break"]
     assert clock == [("10:15", "上午茶歇"), ("12:00", "午餐"), ("15:55", "下午茶歇")]
     assert day.end == 18 * 60 + 10
+
+
+def test_guide_links_the_capstone_rubric_and_the_rubric_adds_up():
+    text = (ROOT / G.GUIDE_PATH).read_text(encoding="utf-8")
+    assert f"]({G.RUBRIC_DOC})" in text
+    rubric = (ROOT / "instructor" / G.RUBRIC_DOC).read_text(encoding="utf-8")
+    head = re.search(r"^\| 标准 \| (.+) \|$", rubric, re.M).group(1).split(" | ")
+    assert head == ["优秀", "良好", "合格", "待改进"]
+    rows = re.findall(r"^\| (\d) ([^|]+) \| (.+) \|$", rubric, re.M)
+    assert len(rows) >= 5
+    top = 0
+    for number, name, cells in rows:
+        points = [re.match(r"(\d)(?:–(\d))? 分：\S", c) for c in cells.split(" | ")]
+        assert all(points), f"criterion {number} {name}: every level needs points and a text"
+        best = [int(p.group(1)) for p in points]
+        assert best == sorted(best, reverse=True), f"criterion {number}: levels go down"
+        top += best[0]
+    assert f"满分 {top} 分" in rubric
+    examples = rubric[rubric.index("## 示例"):]
+    assert len(re.findall(r"^\*\*标准 \d，", examples, re.M)) >= 4, "examples of several levels"
+
+
+def test_guide_shows_each_exercise_level_mix_and_falls_back_when_untagged(tmp_path):
+    course_fixtures.guide_course(tmp_path)
+    path = tmp_path / "solutions" / "01_m1.ipynb"
+    text = G.workshop_guide(tmp_path)
+    row = next(ln for ln in text.splitlines() if ln.startswith("| 01 玩具练习 |"))
+    assert row.endswith("| 2 题 / 3 分 | — | 20 分钟 |"), row  # untagged: no level, no minutes
+    nb = nbformat.read(path, as_version=4)
+    q1, q2 = nb.metadata.casekit.exercise.questions
+    q1.update(level="apply", minutes=8)
+    q2.update(level="evaluate", minutes=10)
+    nbformat.write(nb, path)
+    exercise = G.read_exercise(path)
+    assert exercise.level_mix() == {"apply": (1, 2.0), "evaluate": (1, 1.0)}
+    assert exercise.tagged_minutes == 18
+    row = next(ln for ln in G.workshop_guide(tmp_path).splitlines()
+               if ln.startswith("| 01 玩具练习 |"))
+    assert row == ("| 01 玩具练习 | — | 1 题 / 2 分 | — | 1 题 / 1 分 | — | — | 18 分钟 | "
+                   "20 分钟 |")
+
+
+def test_committed_guide_shows_the_level_mix_of_every_exercise(course):
+    _, exercises, _ = course
+    text = (ROOT / G.GUIDE_PATH).read_text(encoding="utf-8")
+    table = text[text.index("### 3.0 "):text.index("### 3.1 ")]
+    for e in exercises:
+        if e.is_quiz:
+            continue
+        (row,) = [ln for ln in table.splitlines() if ln.startswith(f"| {e.number} ")]
+        counted = sum(int(n) for n in re.findall(r"(\d+) 题", row))
+        assert counted == len(e.questions), row
