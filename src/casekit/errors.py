@@ -132,5 +132,9 @@ class HandoutError(CasekitError, ValueError):
     """A printable handout cannot be made (missing input, no browser, a chart not drawn)."""
 
 
+class QuizGainError(CasekitError, ValueError):
+    """Two grading folders cannot be compared as a pre- and a post-test of the same quiz."""
+
+
 class RuleNotInCartWarning(UserWarning):
     """A pricing rule that names a store or item the cart does not hold, so it saves nothing."""

@@ -1,5 +1,5 @@
 """The ``casekit`` command line: ``kernel``, ``data …``, ``build``, ``run``, ``assign``,
-``grade``, ``site`` and ``handouts``."""
+``grade``, ``quiz-gain``, ``guide``, ``site``, ``handouts``, ``index``, ``new`` and ``check``."""
 
 from __future__ import annotations
 
@@ -183,6 +183,29 @@ def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jo
                f"feedback: {out / 'feedback'}/")
 
 
+@main.command("quiz-gain")
+@click.argument("pre", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("post", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--quiz", "exercise_id", default="00_quiz", show_default=True,
+              help="Exercise id of the quiz in both gradebooks.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the table as CSV (UTF-8 with BOM, for Excel).")
+def quiz_gain(pre: Path, post: Path, exercise_id: str, csv_path: Path | None) -> None:
+    """Pre → post gain per quiz question and overall, from two `casekit grade` folders."""
+    from casekit.course import quiz as Q
+    from casekit.errors import CasekitError
+
+    try:
+        result = Q.quiz_gain(pre, post, exercise_id=exercise_id)
+        if csv_path:
+            Q.write_csv(result, csv_path)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(Q.table(result))
+    if csv_path:
+        click.echo(f"wrote {csv_path}")
+
+
 @main.command()
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("."), show_default=True,
@@ -201,10 +224,18 @@ def guide(root: Path, check: bool) -> None:
                 raise click.ClickException(f"{target} is stale; run `casekit guide`")
             click.echo(f"{target} is up to date")
             return
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
         G.write_guide(root)
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {target}")
+    changes = G.agenda_changes(old, target.read_text(encoding="utf-8"))
+    if changes:
+        click.echo(f"agendas changed ({len(changes)} lines):")
+        for line in changes:
+            click.echo("  " + line)
+    else:
+        click.echo("agendas unchanged")
 
 
 @main.command("new")

@@ -2,18 +2,23 @@
 
 The guide is generated, so it cannot drift from the course:
 
-- the timings, learning objectives and discussion questions are read from the notebooks'
-  opening cells (``## 学习目标``, ``## 预计用时``) and closing cells (``## 讨论题``);
-- the exercises, their timings and questions from ``solutions/NN_slug.ipynb``
-  (``metadata.casekit.exercise`` and the ``预计用时`` line of the first cell);
-- the hand-written part, what a good answer to each discussion question covers, the common
-  mistakes per exercise and which notebooks the one-day workshop teaches, from
-  ``instructor/notes.yaml``.
+- the timings, learning objectives, sections (``## …`` headings, with their “动手试一试”
+  hands-on cells) and discussion questions are read from the notebooks;
+- the exercises, their timings, questions and the questions' ``level`` / ``minutes`` tags from
+  ``solutions/NN_slug.ipynb`` (``metadata.casekit.exercise`` and the ``预计用时`` line); a
+  solution whose exercise has ``"role": "quiz"`` is the pre/post quiz, not an exercise;
+- the hand-written part from ``instructor/notes.yaml``: what each agenda teaches (whole
+  notebooks or named sections of one, exercises done in class, the quiz), why the other
+  notebooks are pre-work or self-study, what a good answer to each discussion question covers
+  and the common mistakes per exercise.
 
-Both agendas are scheduled from the parsed minutes: days start at 09:00, with a morning break,
-lunch and an afternoon break placed between sessions, and at most :data:`TEACHING_CAP_MIN`
-minutes of teaching a day. The two-day agenda teaches every notebook; an exercise is done in
-class right after its notebook when the day still has room, otherwise it becomes homework.
+Time model of both agendas (:func:`plan_agenda`): a day starts at 09:00 and ends by 17:30, with a
+morning break, lunch and an afternoon break placed between sessions and a buffer
+(``agenda.buffer_minutes``) before the end. A whole notebook takes its ``预计用时``; a few sections
+of it take that time in proportion to their share of the notebook's cells, rounded up to
+:data:`ROUND_MIN` minutes. Each “动手试一试” cell is :data:`HANDS_ON_MIN` minutes at a typical pace
+(inside ``预计用时``) and novices take twice as long (:data:`NOVICE_FACTOR`), so the agenda adds the
+difference; an exercise done in class is all hands-on and is scheduled at the novice pace.
 
 The output is deterministic (no dates, sorted inputs): ``tests/course/test_guide.py`` compares the
 committed ``workshop.md`` with what :func:`workshop_guide` produces now.
@@ -21,6 +26,8 @@ committed ``workshop.md`` with what :func:`workshop_guide` produces now.
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,9 +43,24 @@ from casekit.fileio import atomic_write_bytes
 GUIDE_PATH = Path("instructor") / "workshop.md"
 NOTES_PATH = Path("instructor") / "notes.yaml"
 GRADING_DOC = "grading.md"  # relative to instructor/
+RUBRIC_DOC = "capstone_rubric.md"  # relative to instructor/
 
 DAY_START_MIN = 9 * 60
-TEACHING_CAP_MIN = 8 * 60  # teaching minutes a day, breaks excluded
+DAY_END_MIN = 17 * 60 + 30  # every agenda day ends by 17:30
+HANDS_ON_MIN = 5  # minutes a typical learner spends on one 动手试一试 cell (inside 预计用时)
+NOVICE_FACTOR = 2  # novices take twice as long on hands-on cells and exercises
+ROUND_MIN = 5  # part-notebook sessions are rounded up to this many minutes
+MIN_BUFFER_MIN = 15  # the smallest buffer a day may have
+QUIZ_ROLE = "quiz"
+LEVELS: tuple[tuple[str, str], ...] = (
+    ("remember", "记忆"),
+    ("apply", "应用"),
+    ("analyse", "分析"),
+    ("evaluate", "评价"),
+    ("create", "创造"),
+)
+HANDS_ON = re.compile(r"^(#{2,4}\s.*试一试|>\s*\*\*动手试一试)", re.M)
+_CLOSING = ("要点回顾", "讨论题")
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,21 @@ BREAKS: tuple[Break, ...] = (
 
 
 @dataclass(frozen=True)
+class Section:
+    """One ``## …`` section of a curriculum notebook."""
+
+    title: str
+    cells: int  # cells from this heading to the next one
+    hands_on: int  # 动手试一试 cells in it
+
+    @property
+    def number(self) -> str:
+        """``"2"`` for ``"2 关键词竞价…"``, ``"三"`` for ``"三、四个阶段…"``."""
+        found = re.match(r"^([0-9]+|[一二三四五六七八九十]+)(?=[、\s.])", self.title)
+        return found.group(1) if found else self.title
+
+
+@dataclass(frozen=True)
 class Module:
     """One curriculum notebook, as the guide needs it."""
 
@@ -67,22 +104,33 @@ class Module:
     objectives: tuple[str, ...]
     questions: tuple[tuple[int, str], ...]  # (number, text) under ## 讨论题
     role: str = "core"  # metadata.casekit.role: core, case or appendix
+    sections: tuple[Section, ...] = ()
 
     @property
     def optional(self) -> bool:
         """An appendix (``role: appendix``): self-study, never scheduled in class."""
         return self.role == "appendix"
 
+    @property
+    def content(self) -> tuple[Section, ...]:
+        """The teaching sections (not 要点回顾 / 讨论题)."""
+        return tuple(s for s in self.sections if s.title not in _CLOSING)
+
+    @property
+    def hands_on(self) -> int:
+        return sum(s.hands_on for s in self.sections)
+
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise (its single-source solution notebook)."""
+    """One exercise (its single-source solution notebook), or the quiz."""
 
     slug: str
     number: str
     title: str
     minutes: int
     questions: tuple[Mapping[str, Any], ...]
+    role: str = ""
 
     @property
     def question_ids(self) -> tuple[str, ...]:
@@ -92,14 +140,47 @@ class Exercise:
     def points(self) -> float:
         return float(sum(float(q.get("points", 0) or 0) for q in self.questions))
 
+    @property
+    def is_quiz(self) -> bool:
+        return self.role == QUIZ_ROLE
+
+    def level_mix(self) -> dict[str, tuple[int, float]]:
+        """``level -> (questions, points)``; untagged questions under ``""``."""
+        mix: dict[str, tuple[int, float]] = {}
+        for q in self.questions:
+            level = str(q.get("level") or "")
+            n, pts = mix.get(level, (0, 0.0))
+            mix[level] = (n + 1, pts + float(q.get("points", 0) or 0))
+        return mix
+
+    @property
+    def tagged_minutes(self) -> int | None:
+        """Sum of the questions' ``minutes`` tags; None when no question has one."""
+        values = [q.get("minutes") for q in self.questions if q.get("minutes") is not None]
+        return int(sum(int(v) for v in values)) if values else None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A session to place in a day: what it is and how long it lasts (novice pace included)."""
+
+    kind: str  # "notebook", "exercise", "quiz" or "buffer"
+    slug: str
+    label: str
+    minutes: int
+    sections: tuple[str, ...] = ()  # the sections taught, when only part of a notebook is
+    novice_extra: int = 0  # minutes added for novices on hands-on work
+
 
 @dataclass(frozen=True)
 class Slot:
     start: int
     end: int
-    kind: str  # "notebook", "exercise" or "break"
+    kind: str  # "notebook", "exercise", "quiz", "break" or "buffer"
     slug: str
     label: str
+    sections: tuple[str, ...] = ()
+    novice_extra: int = 0
 
     @property
     def minutes(self) -> int:
@@ -113,7 +194,11 @@ class Day:
 
     @property
     def teaching_minutes(self) -> int:
-        return sum(s.minutes for s in self.slots if s.kind != "break")
+        return sum(s.minutes for s in self.slots if s.kind not in ("break", "buffer"))
+
+    @property
+    def buffer_minutes(self) -> int:
+        return sum(s.minutes for s in self.slots if s.kind == "buffer")
 
     @property
     def end(self) -> int:
@@ -122,13 +207,27 @@ class Day:
 
 @dataclass(frozen=True)
 class Agenda:
+    name: str  # "one_day" or "two_day"
     days: tuple[Day, ...]
-    before: tuple[str, ...]  # notebook slugs done before the workshop
-    self_study: tuple[str, ...]  # notebook slugs left for after it
-    homework: tuple[tuple[int, str], ...]  # (day the exercise is set, exercise slug)
+    before: tuple[tuple[str, str], ...]  # (notebook slug, reason) done before the workshop
+    self_study: tuple[tuple[str, str], ...]  # (notebook slug, reason) left for after it
+    partial: tuple[tuple[str, tuple[str, ...]], ...]  # (slug, sections left for self-study)
+    optional: tuple[str, ...]  # appendices
+    homework: tuple[tuple[int, str], ...]  # (day set: 0 before, N day N; exercise slug)
+    quiz: str | None = None  # the quiz's slug, taken in class at the end (post) when scheduled
+    why: str = ""
 
     def taught(self, kind: str) -> list[str]:
         return [s.slug for d in self.days for s in d.slots if s.kind == kind]
+
+    def sessions(self, slug: str) -> list[Slot]:
+        return [s for d in self.days for s in d.slots if s.slug == slug and s.kind == "notebook"]
+
+    def day_of(self, slug: str, kind: str = "notebook") -> int | None:
+        for d in self.days:
+            if any(s.slug == slug and s.kind == kind for s in d.slots):
+                return d.number
+        return None
 
 
 # --- reading the course ----------------------------------------------------------------------
@@ -147,8 +246,31 @@ def _discover(folder: Path) -> list[Path]:
     return N.discover(folder)
 
 
+def notebook_sections(nb: Mapping[str, Any]) -> tuple[Section, ...]:
+    """The ``## …`` sections after the opening cell, with their cell and 动手试一试 counts.
+
+    A cell belongs to the section of the last ``##`` heading at or above it; the cells before
+    the first heading (after the opening cell) are not part of any section.
+    """
+    found: list[list[Any]] = []
+    for cell in list(nb.get("cells", []))[1:]:
+        source = N.cell_source(cell)
+        markdown = cell.get("cell_type") == "markdown"
+        if markdown:
+            for line in source.splitlines():
+                heading = re.match(r"^##\s+(.+?)\s*$", line)
+                if heading:
+                    found.append([heading.group(1), 0, 0])
+        if not found:
+            continue
+        found[-1][1] += 1
+        if markdown:
+            found[-1][2] += len(HANDS_ON.findall(source))
+    return tuple(Section(title, cells, hands) for title, cells, hands in found)
+
+
 def read_module(path: Path) -> Module:
-    """Title, minutes, objectives and discussion questions of one curriculum notebook."""
+    """Title, minutes, objectives, sections and discussion questions of one notebook."""
     nb = _read(path)
     if not N.markdown_cells(nb):
         raise GuideError(f"{path.name}: no markdown cells")
@@ -172,6 +294,7 @@ def read_module(path: Path) -> Module:
         objectives=head.objectives,
         questions=questions,
         role=_role(nb, path),
+        sections=notebook_sections(nb),
     )
 
 
@@ -183,7 +306,7 @@ def _role(nb, path: Path) -> str:
 
 
 def read_exercise(path: Path) -> Exercise:
-    """Title, minutes and questions of one exercise, from its solution notebook."""
+    """Title, minutes and questions of one exercise (or the quiz), from its solution."""
     nb = _read(path)
     try:
         spec = N.exercise_spec(nb, path.name)
@@ -201,6 +324,7 @@ def read_exercise(path: Path) -> Exercise:
         title=str(spec.get("title_zh") or path.stem),
         minutes=minutes,
         questions=tuple(dict(q) for q in spec["questions"]),
+        role=str(spec.get("role") or ""),
     )
 
 
@@ -209,6 +333,7 @@ def read_modules(root: Path) -> list[Module]:
 
 
 def read_exercises(root: Path) -> list[Exercise]:
+    """Every solution in ``solutions/``: the exercises and the quiz (see :attr:`is_quiz`)."""
     return [read_exercise(p) for p in _discover(Path(root) / "solutions")]
 
 
@@ -239,6 +364,87 @@ def _placeholder_slugs(notes: Mapping[str, Any], marker: str) -> set[str]:
             if marker in repr(entry):
                 found.add(str(slug))
     return found
+AGENDAS: tuple[tuple[str, int], ...] = (("one_day", 1), ("two_day", 2))
+
+
+def _check_agenda(name: str, n_days: int, modules: Sequence[Module],
+                  exercises: Sequence[Exercise], config: Any) -> list[str]:
+    """Problems with ``agenda.<name>``: unknown names, a notebook placed twice or nowhere."""
+    where = f"{NOTES_PATH}: agenda.{name}"
+    if not isinstance(config, Mapping):
+        return [f"{where} is missing"]
+    problems: list[str] = []
+    by_slug = {m.slug: m for m in modules}
+    by_ex = {e.slug: e for e in exercises}
+    days = config.get("days")
+    if not isinstance(days, list) or len(days) != n_days:
+        return [f"{where}.days needs {n_days} day(s), each a list of sessions"]
+    placed: dict[str, str] = {}
+    pre_work = config.get("before") if isinstance(config.get("before"), Mapping) else {}
+    taught_before: set[str] = set(pre_work)
+    for d, day in enumerate(days, 1):
+        if not isinstance(day, list) or not day:
+            problems.append(f"{where}.days[{d}] needs a list of sessions")
+            continue
+        for i, item in enumerate(day, 1):
+            label = f"{where}.days[{d}][{i}]"
+            keys = set(item) if isinstance(item, Mapping) else set()
+            kinds = {"notebook", "exercise", "quiz"} & keys
+            if len(kinds) != 1:
+                problems.append(f"{label} needs exactly one of notebook, exercise, quiz")
+                continue
+            if "notebook" in item:
+                slug = str(item["notebook"])
+                module = by_slug.get(slug)
+                if module is None:
+                    problems.append(f"{label}: {slug!r} is not a notebook in notebooks/")
+                    continue
+                if slug in placed:
+                    problems.append(f"{label}: {slug} is already in {placed[slug]}")
+                placed[slug] = "days"
+                taught_before.add(slug)
+                titles = [s.title for s in module.content]
+                for title in item.get("sections") or []:
+                    if title not in titles:
+                        problems.append(
+                            f"{label}: {slug} has no section '## {title}' (its sections: "
+                            f"{'; '.join(titles)})"
+                        )
+            elif "exercise" in item:
+                slug = str(item["exercise"])
+                exercise = by_ex.get(slug)
+                if exercise is None or exercise.is_quiz:
+                    problems.append(f"{label}: {slug!r} is not an exercise in solutions/")
+                elif slug in by_slug and slug not in taught_before:
+                    problems.append(f"{label}: exercise {slug} comes before its notebook is taught")
+            else:
+                slug = str(item["quiz"])
+                if slug not in by_ex or not by_ex[slug].is_quiz:
+                    problems.append(f"{label}: {slug!r} is not a solution with role 'quiz'")
+    for key in ("before", "self_study"):
+        entries = config.get(key) or {}
+        if not isinstance(entries, Mapping):
+            problems.append(f"{where}.{key} needs a mapping: notebook slug -> reason")
+            continue
+        for slug, reason in entries.items():
+            if slug not in by_slug:
+                problems.append(f"{where}.{key} names {slug!r}, not a notebook")
+                continue
+            if not isinstance(reason, str) or not reason.strip():
+                problems.append(f"{where}.{key}.{slug} needs a reason (text)")
+            if slug in placed:
+                problems.append(f"{where}.{key}.{slug}: already in {placed[slug]}")
+            placed[slug] = key
+    for module in modules:
+        if module.slug not in placed and not module.optional:
+            problems.append(
+                f"{where}: notebook {module.slug} is neither taught (days), nor in before "
+                "or self_study (with a reason)"
+            )
+    buffer = config.get("buffer_minutes")
+    if not isinstance(buffer, int) or isinstance(buffer, bool) or buffer < MIN_BUFFER_MIN:
+        problems.append(f"{where}.buffer_minutes needs a whole number ≥ {MIN_BUFFER_MIN}")
+    return problems
 
 
 def check_notes(
@@ -281,8 +487,9 @@ def check_notes(
             )
     for extra in sorted(set(discussion) - slugs):
         problems.append(f"{where}: discussion.{extra} is not a notebook in notebooks/")
-    ex_slugs = {e.slug for e in exercises}
-    for exercise in exercises:
+    graded = [e for e in exercises if not e.is_quiz]
+    ex_slugs = {e.slug for e in graded}
+    for exercise in graded:
         entries = mistakes.get(exercise.slug)
         if not isinstance(entries, list) or len(entries) < 2:
             have = len(entries) if isinstance(entries, list) else 0
@@ -305,21 +512,17 @@ def check_notes(
                 )
     for extra in sorted(set(mistakes) - ex_slugs):
         problems.append(f"{where}: mistakes.{extra} is not an exercise in solutions/")
-    one_day = (notes.get("agenda") or {}).get("one_day") or {}
-    for key in ("covered", "before"):
-        for slug in one_day.get(key) or []:
-            if slug not in slugs:
-                problems.append(f"{where}: agenda.one_day.{key} names {slug!r}, not a notebook")
-    if not one_day.get("covered"):
-        problems.append(f"{where}: agenda.one_day.covered is missing")
+    agenda = notes.get("agenda") or {}
+    for name, n_days in AGENDAS:
+        problems += _check_agenda(name, n_days, modules, exercises, agenda.get(name))
     return problems
 
 
 # --- scheduling ------------------------------------------------------------------------------
 
 
-def schedule_day(number: int, blocks: Sequence[tuple[str, str, str, int]]) -> Day:
-    """Lay ``(kind, slug, label, minutes)`` blocks from 09:00, placing breaks between them.
+def schedule_day(number: int, blocks: Sequence[Block]) -> Day:
+    """Lay blocks from 09:00, placing breaks between them.
 
     A break is taken before the next session once its earliest time has come, or earlier
     (within an hour of it) when the session would otherwise run past the break's latest time.
@@ -328,118 +531,151 @@ def schedule_day(number: int, blocks: Sequence[tuple[str, str, str, int]]) -> Da
     now = DAY_START_MIN
     pending = list(BREAKS)
     slots: list[Slot] = []
-    for kind, slug, label, minutes in blocks:
+    for block in blocks:
         while pending:
             brk = pending[0]
             due = now >= brk.earliest
-            early = now + minutes > brk.latest and now >= brk.earliest - 60
+            early = now + block.minutes > brk.latest and now >= brk.earliest - 60
             if not (due or early):
                 break
             slots.append(Slot(now, now + brk.minutes, "break", "", brk.label))
             now += brk.minutes
             pending.pop(0)
-        slots.append(Slot(now, now + minutes, kind, slug, label))
-        now += minutes
+        slots.append(Slot(now, now + block.minutes, block.kind, block.slug, block.label,
+                          block.sections, block.novice_extra))
+        now += block.minutes
     return Day(number, tuple(slots))
 
 
-def _module_block(m: Module) -> tuple[str, str, str, int]:
-    return ("notebook", m.slug, f"笔记本 {m.number} {m.title}", m.minutes)
+def _round_up(minutes: float) -> int:
+    return int(math.ceil(minutes / ROUND_MIN - 1e-9) * ROUND_MIN)
 
 
-def _exercise_block(e: Exercise) -> tuple[str, str, str, int]:
-    return ("exercise", e.slug, f"课堂练习 {e.number} {e.title}", e.minutes)
+def notebook_block(module: Module, sections: Sequence[str] = ()) -> Block:
+    """The session for a whole notebook, or for the named sections of it (novice pace)."""
+    extra_per_cell = HANDS_ON_MIN * (NOVICE_FACTOR - 1)
+    label = f"笔记本 {module.number} {module.title}"
+    if not sections:
+        extra = module.hands_on * extra_per_cell
+        return Block("notebook", module.slug, label, module.minutes + extra, (), extra)
+    chosen = [s for s in module.content if s.title in set(sections)]
+    total = sum(s.cells for s in module.content) or 1
+    typical = _round_up(module.minutes * sum(s.cells for s in chosen) / total)
+    extra = sum(s.hands_on for s in chosen) * extra_per_cell
+    numbers = "、".join(f"§{s.number}" for s in chosen)
+    return Block("notebook", module.slug, f"{label}（选讲 {numbers}）", typical + extra,
+                 tuple(s.title for s in chosen), extra)
 
 
-def _with_exercises(
-    day_modules: Sequence[Module], by_notebook: Mapping[str, Exercise]
-) -> tuple[list[tuple[str, str, str, int]], list[str]]:
-    """Each notebook, then its exercise if the day still has room; the rest is homework."""
-    used = sum(m.minutes for m in day_modules)
-    blocks: list[tuple[str, str, str, int]] = []
-    homework: list[str] = []
-    for m in day_modules:
-        blocks.append(_module_block(m))
-        exercise = by_notebook.get(m.slug)
-        if exercise is None:
-            continue
-        if used + exercise.minutes <= TEACHING_CAP_MIN:
-            blocks.append(_exercise_block(exercise))
-            used += exercise.minutes
-        else:
-            homework.append(exercise.slug)
-    return blocks, homework
+def exercise_block(exercise: Exercise) -> Block:
+    """An exercise done in class: all hands-on, so at the novice pace."""
+    minutes = exercise.minutes * NOVICE_FACTOR
+    return Block("exercise", exercise.slug, f"课堂练习 {exercise.number} {exercise.title}",
+                 minutes, (), minutes - exercise.minutes)
 
 
-def _fits(day: Day, what: str) -> Day:
-    if day.teaching_minutes > TEACHING_CAP_MIN:
-        raise GuideError(
-            f"{what}: {day.teaching_minutes} minutes of teaching on day {day.number}, more than "
-            f"{TEACHING_CAP_MIN}; shorten the notebooks' 预计用时 or change the agenda"
-        )
-    return day
+def quiz_block(quiz: Exercise) -> Block:
+    """The post-test in class, its 预计用时 rounded up to :data:`ROUND_MIN` minutes."""
+    return Block("quiz", quiz.slug, f"后测：练习 {quiz.number} {quiz.title}",
+                 _round_up(quiz.minutes))
 
 
-def two_day_agenda(modules: Sequence[Module], exercises: Sequence[Exercise]) -> Agenda:
-    """Every notebook but the appendices over two days, split where the longer day is shortest.
+def plan_agenda(name: str, modules: Sequence[Module], exercises: Sequence[Exercise],
+                notes: Mapping[str, Any]) -> Agenda:
+    """The agenda ``agenda.<name>`` of ``notes.yaml`` describes, scheduled and checked.
 
-    Appendices (:attr:`Module.optional`) are left for self-study.
+    Raises
+    ------
+    GuideError
+        The notes do not match the course, or a day would end after 17:30.
     """
-    appendices = tuple(m.slug for m in modules if m.optional)
-    modules = [m for m in modules if not m.optional]
-    # When the notebooks cannot be split into two teaching days, the first ones in course
-    # order become pre-work (read and run before day 1), as few as needed.
-    before: list[str] = []
-    def splits(part: Sequence[Module]) -> bool:
-        minutes = [m.minutes for m in part]
-        return any(sum(minutes[:k]) <= TEACHING_CAP_MIN and sum(minutes[k:]) <= TEACHING_CAP_MIN
-                   for k in range(1, len(minutes)))
-
-    while len(modules) > 2 and not splits(modules):
-        before.append(modules.pop(0).slug)
-    if len(modules) < 2:
-        raise GuideError("the two-day agenda needs at least two notebooks")
-    total = sum(m.minutes for m in modules)
-
-    def longer_day(k: int) -> tuple[int, int]:
-        first = sum(m.minutes for m in modules[:k])
-        return (max(first, total - first), k)
-
-    best = min(range(1, len(modules)), key=longer_day)
-    by_notebook = {e.slug: e for e in exercises}
+    n_days = dict(AGENDAS).get(name)
+    if n_days is None:
+        raise GuideError(f"unknown agenda {name!r}; expected one of {', '.join(dict(AGENDAS))}")
+    config = (notes.get("agenda") or {}).get(name)
+    problems = _check_agenda(name, n_days, modules, exercises, config)
+    if problems:
+        raise GuideError("\n  ".join(problems))
+    by_slug = {m.slug: m for m in modules}
+    by_ex = {e.slug: e for e in exercises}
     days: list[Day] = []
-    # day 0: exercises of the pre-work notebooks, done with them before day 1
-    homework: list[tuple[int, str]] = [(0, s) for s in before if s in by_notebook]
-    for number, part in ((1, modules[:best]), (2, modules[best:])):
-        blocks, later = _with_exercises(part, by_notebook)
-        days.append(_fits(schedule_day(number, blocks), "two-day agenda"))
-        homework += [(number, slug) for slug in later]
-    return Agenda(days=tuple(days), before=tuple(before), self_study=appendices,
-                  homework=tuple(homework))
+    quiz: str | None = None
+    for d, items in enumerate(config["days"], 1):
+        blocks: list[Block] = []
+        for item in items:
+            if "notebook" in item:
+                blocks.append(notebook_block(by_slug[item["notebook"]], item.get("sections") or ()))
+            elif "exercise" in item:
+                blocks.append(exercise_block(by_ex[item["exercise"]]))
+            else:
+                quiz = str(item["quiz"])
+                blocks.append(quiz_block(by_ex[quiz]))
+        blocks.append(Block("buffer", "", "机动时间：答疑、新手追赶进度、处理环境问题",
+                            int(config["buffer_minutes"])))
+        day = schedule_day(d, blocks)
+        if day.end > DAY_END_MIN:
+            over = day.end - DAY_END_MIN
+            raise GuideError(
+                f"{NOTES_PATH}: agenda.{name} day {d} ends at {_clock(day.end)}, {over} minutes "
+                f"after {_clock(DAY_END_MIN)}; teach fewer sections or move a session to "
+                "another day"
+            )
+        days.append(day)
+    agenda_days = tuple(days)
+    taught_slugs = [s.slug for day in agenda_days for s in day.slots if s.kind == "notebook"]
+    partial = []
+    for slug in dict.fromkeys(taught_slugs):
+        sessions = [s for day in agenda_days for s in day.slots
+                    if s.kind == "notebook" and s.slug == slug]
+        if all(s.sections for s in sessions):
+            done = {t for s in sessions for t in s.sections}
+            rest = tuple(s.title for s in by_slug[slug].content if s.title not in done)
+            if rest:
+                partial.append((slug, rest))
+    before = tuple((str(k), str(v).strip()) for k, v in (config.get("before") or {}).items())
+    self_study = tuple(
+        (str(k), str(v).strip()) for k, v in (config.get("self_study") or {}).items()
+    )
+    before_slugs = {s for s, _ in before}
+    in_class = {s.slug for day in agenda_days for s in day.slots if s.kind == "exercise"}
+    homework: list[tuple[int, str]] = []
+    for e in exercises:
+        if e.is_quiz or e.slug in in_class:
+            continue
+        taught_on = next((day.number for day in agenda_days for s in day.slots
+                          if s.kind == "notebook" and s.slug == e.slug), None)
+        if taught_on is not None:
+            homework.append((taught_on, e.slug))
+        elif e.slug in before_slugs:
+            homework.append((0, e.slug))
+        else:
+            homework.append((len(agenda_days), e.slug))
+    homework.sort()
+    return Agenda(
+        name=name,
+        days=agenda_days,
+        before=tuple(sorted(before)),
+        self_study=tuple(sorted(self_study)),
+        partial=tuple(partial),
+        optional=tuple(m.slug for m in modules if m.optional),
+        homework=tuple(homework),
+        quiz=quiz,
+        why=str(config.get("why") or "").strip(),
+    )
 
 
 def one_day_agenda(
     modules: Sequence[Module], exercises: Sequence[Exercise], notes: Mapping[str, Any]
 ) -> Agenda:
-    """The notebooks ``agenda.one_day.covered`` names, in course order; the rest is homework."""
-    config = (notes.get("agenda") or {}).get("one_day") or {}
-    covered = set(config.get("covered") or [])
-    before = set(config.get("before") or [])
-    day_modules = [m for m in modules if m.slug in covered]
-    if not day_modules:
-        raise GuideError(f"{NOTES_PATH}: agenda.one_day.covered names no notebook")
-    by_notebook = {e.slug: e for e in exercises}
-    blocks, later = _with_exercises(day_modules, by_notebook)
-    day = _fits(schedule_day(1, blocks), "one-day agenda")
-    taught = {s.slug for s in day.slots}
-    homework = [(1, slug) for slug in later]
-    homework += [(1, e.slug) for e in exercises if e.slug not in taught and e.slug not in later]
-    return Agenda(
-        days=(day,),
-        before=tuple(m.slug for m in modules if m.slug in before and m.slug not in covered),
-        self_study=tuple(m.slug for m in modules if m.slug not in covered | before),
-        homework=tuple(homework),
-    )
+    """``agenda.one_day`` of the notes, scheduled (see :func:`plan_agenda`)."""
+    return plan_agenda("one_day", modules, exercises, notes)
+
+
+def two_day_agenda(
+    modules: Sequence[Module], exercises: Sequence[Exercise], notes: Mapping[str, Any]
+) -> Agenda:
+    """``agenda.two_day`` of the notes, scheduled (see :func:`plan_agenda`)."""
+    return plan_agenda("two_day", modules, exercises, notes)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -465,11 +701,13 @@ def _cell(text: str) -> str:
 
 
 def _day_table(day: Day) -> list[str]:
-    lines = ["| 时间 | 内容 | 时长 |", "|---|---|---|"]
+    lines = ["| 时间 | 内容 | 时长 | 其中新手加时 |", "|---|---|---|---|"]
     for slot in day.slots:
-        label = slot.label if slot.kind != "break" else f"*{slot.label}*"
+        label = slot.label if slot.kind not in ("break", "buffer") else f"*{slot.label}*"
+        extra = f"{slot.novice_extra} 分钟" if slot.novice_extra else ""
         lines.append(
-            f"| {_clock(slot.start)}–{_clock(slot.end)} | {_cell(label)} | {slot.minutes} 分钟 |"
+            f"| {_clock(slot.start)}–{_clock(slot.end)} | {_cell(label)} | {slot.minutes} 分钟 "
+            f"| {extra} |"
         )
     return lines
 
@@ -480,114 +718,176 @@ def _numbers(what: str, slugs: Iterable[str]) -> str:
     return f"{what} {'、'.join(numbers)}" if numbers else "无"
 
 
-def _render_agendas(one: Agenda, two: Agenda, exercises: Sequence[Exercise], why: str,
-                    nb_total: int) -> list[str]:
-    optional = two.self_study  # the appendices: self-study in both agendas
-    out: list[str] = [
-        "## 1 日程 · Agendas",
-        "",
-        "时间取自每本笔记本开头的“预计用时”和每份练习开头的用时。"
-        f"每天 {_clock(DAY_START_MIN)} 开始，"
-        "上午茶歇 15 分钟、午餐 60 分钟、下午茶歇 15 分钟，排在两节之间，不把一节课拆开；"
-        f"每天的教学时间（不含休息）不超过 {_duration(TEACHING_CAP_MIN)}。"
-        "练习在当天还排得下时紧跟在对应的笔记本之后做，排不下的留作课后作业，"
-        "用 `casekit assign` 发放、`casekit grade` 评分（见第 4 节）。",
-        "",
-        "### 1.1 一天版 · One-day workshop",
-        "",
-        why.strip(),
-        "",
-        *_day_table(one.days[0]),
-        "",
-        f"- **课堂**：{_numbers('笔记本', one.taught('notebook'))}；"
-        f"教学 {_duration(one.days[0].teaching_minutes)}，{_clock(one.days[0].end)} 结束。",
-        f"- **课前**（开课前一周发给学员）：{_numbers('笔记本', one.before)}，"
-        "并运行其中的环境自检，全部 ✓ 再来上课。",
-        f"- **课后自学**：{_numbers('笔记本', [s for s in one.self_study if s not in optional])}。",
-    ]
-    if optional:
-        out.append(f"- **选学附录**（不排进课堂）：{_numbers('笔记本', optional)}。")
-    taught = set(one.taught("notebook"))
-    if one.taught("exercise"):
-        out.append(f"- **课堂练习**：{_numbers('练习', one.taught('exercise'))}。")
-    with_day = [s for _, s in one.homework if s in taught]
-    with_self = [s for _, s in one.homework if s not in taught]
-    if with_day:
-        out.append(f"- **课后练习**（与当天内容对应，一周内交）：{_numbers('练习', with_day)}。")
-    if with_self:
-        out.append(f"- **随自学完成的练习**：{_numbers('练习', with_self)}。")
-    out += ["", "### 1.2 两天版 · Two-day workshop", ""]
-    for day in two.days:
-        nbs = [s.slug[:2] for s in day.slots if s.kind == "notebook"]
+def _time_rules() -> str:
+    extra = HANDS_ON_MIN * (NOVICE_FACTOR - 1)
+    return (
+        "时间取自每本笔记本开头的“预计用时”和每份练习开头的用时，按第一次接触 Python 的学员排："
+        f"每个“动手试一试”单元格按一般学员 {HANDS_ON_MIN} 分钟计（已含在预计用时里），"
+        f"新手要多花一倍，所以每处多排 {extra} 分钟；课堂练习整份都是动手，按预计用时的两倍排。"
+        "只讲一本笔记本的几节时，时长按这几节占全本单元格的比例折算预计用时，"
+        f"取整到 {ROUND_MIN} 分钟。每天 {_clock(DAY_START_MIN)} 开始、"
+        f"{_clock(DAY_END_MIN)} 前结束，"
+        "上午茶歇 15 分钟、午餐 60 分钟、下午茶歇 15 分钟排在两节之间，不把一节课拆开；"
+        "每天最后留一段机动时间，用来答疑、让新手追上进度或处理环境问题，"
+        "进度顺利时可以提前下课。没在课堂上做的练习是课后作业，用 `casekit assign` 发放、"
+        "`casekit grade` 评分（见第 4 节）。"
+    )
+
+
+def _agenda_bullets(agenda: Agenda, modules: Mapping[str, Module]) -> list[str]:
+    out: list[str] = []
+    for slug, rest in agenda.partial:
+        m = modules[slug]
+        sessions = agenda.sessions(slug)
+        taught = [t for s in sessions for t in s.sections]
+        out.append(
+            f"- **笔记本 {m.number} 选讲**：" + "；".join(f"§{t}" for t in taught)
+            + "。其余各节（" + "；".join(f"§{t}" for t in rest) + "）留作课后自学。"
+        )
+    if agenda.before:
+        out.append("- **课前**（开课前一周发给学员，连同前测一起完成）：")
         out += [
-            f"**第 {day.number} 天**：笔记本 {nbs[0]}–{nbs[-1]}，"
-            f"教学 {_duration(day.teaching_minutes)}，{_clock(day.end)} 结束。",
+            f"  - 笔记本 {slug[:2]} {modules[slug].title}：{why}" for slug, why in agenda.before
+        ]
+    if agenda.self_study:
+        out.append("- **课后自学**（整本不进课堂）：")
+        out += [
+            f"  - 笔记本 {slug[:2]} {modules[slug].title}：{why}" for slug, why in agenda.self_study
+        ]
+    if agenda.optional:
+        appendices = _numbers("笔记本", agenda.optional)
+        out.append(f"- **选学附录**（不排进课堂，课后自读）：{appendices}。")
+    if agenda.taught("exercise"):
+        out.append(f"- **课堂练习**：{_numbers('练习', agenda.taught('exercise'))}。")
+    last = len(agenda.days)
+    labels = {0: "随课前材料完成的练习（开课前交）"}
+    if last == 1:
+        labels[1] = "课后作业（与当天内容对应，一周内交）"
+    else:
+        labels |= {d: f"第 {d} 天晚上的作业（第 {d + 1} 天开课前交）" for d in range(1, last)}
+        labels[last] = "课后作业（一周内交）"
+    taught = set(agenda.taught("notebook"))
+    for day, label in labels.items():
+        slugs = [s for d, s in agenda.homework if d == day and (day == 0 or s in taught)]
+        if slugs:
+            out.append(f"- **{label}**：{_numbers('练习', slugs)}。")
+    with_self = [s for _, s in agenda.homework if s not in taught and
+                 s not in {b for b, _ in agenda.before}]
+    if with_self:
+        out.append(f"- **随自学完成的作业**（一周内交）：{_numbers('练习', with_self)}。")
+    if agenda.quiz:
+        out.append(
+            f"- **前测与后测**：练习 {agenda.quiz[:2]}（见第 5 节）开课前做一次，"
+            "最后一天下课前在课堂上再做一次。"
+        )
+    return out
+
+
+def _render_agenda(title: str, agenda: Agenda, modules: Mapping[str, Module]) -> list[str]:
+    out = [title, ""]
+    if agenda.why:
+        out += [agenda.why, ""]
+    for day in agenda.days:
+        nbs = [s.slug[:2] for s in day.slots if s.kind == "notebook"]
+        head = f"**第 {day.number} 天**：" if len(agenda.days) > 1 else ""
+        out += [
+            f"{head}笔记本 {'、'.join(dict.fromkeys(nbs))}；"
+            f"教学 {_duration(day.teaching_minutes)}，"
+            f"机动 {day.buffer_minutes} 分钟，{_clock(day.end)} 结束。",
             "",
             *_day_table(day),
             "",
         ]
-    covered = two.taught("notebook")
-    kind = "正课" if optional else ""
-    if two.before:
-        out.append(
-            f"- **课前**（开课前一周发给学员，两天的课堂排不下全部正课）："
-            f"{_numbers('笔记本', two.before)}，并运行其中的环境自检。"
-        )
-        span = f"{covered[0][:2]}–{covered[-1][:2]}"
-        out.append(
-            f"- **覆盖**：课堂上 {len(covered)} 本{kind}笔记本（{span}），"
-            f"加上课前的 {len(two.before)} 本；课堂做{_numbers('练习', two.taught('exercise'))}。"
-        )
-    else:
-        span = f"{covered[0][:2]}–{covered[-1][:2]}"
-        out.append(
-            f"- **覆盖**：全部 {len(covered)} 本{kind}笔记本（{span}）；"
-            f"课堂做{_numbers('练习', two.taught('exercise'))}。"
-        )
-    if optional:
-        out.append(f"- **选学附录**（不排进课堂，课后自读）：{_numbers('笔记本', optional)}。")
-    for number, label in ((0, "随课前自学完成的练习（第 1 天开课前交）"),
-                          (1, "第 1 天晚上的作业（第 2 天开课前交）"), (2, "课后作业（一周内交）")):
-        slugs = [s for d, s in two.homework if d == number]
-        if slugs:
-            out.append(f"- **{label}**：{_numbers('练习', slugs)}。")
-    ex_total = sum(e.minutes for e in exercises)
-    out += [
-        f"- {kind or '全部'}笔记本共 {_duration(nb_total)}，全部练习共 {_duration(ex_total)}，"
-        f"合计 {_duration(nb_total + ex_total)}，超过两天的教学时间，所以大部分练习只能课后做。",
-        "",
-    ]
+    out += _agenda_bullets(agenda, modules)
+    out.append("")
     return out
+
+
+def _render_agendas(one: Agenda, two: Agenda, modules: Sequence[Module]) -> list[str]:
+    by_slug = {m.slug: m for m in modules}
+    return [
+        "## 1 日程 · Agendas",
+        "",
+        _time_rules(),
+        "",
+        *_render_agenda("### 1.1 一天版 · One-day workshop", one, by_slug),
+        *_render_agenda("### 1.2 两天版 · Two-day workshop", two, by_slug),
+    ]
+
+
+def _where(agenda: Agenda, m: Module) -> str:
+    if m.optional:
+        return "选学"
+    day = agenda.day_of(m.slug)
+    if day is not None:
+        part = "（选讲）" if any(s == m.slug for s, _ in agenda.partial) else ""
+        return (f"第 {day} 天" if len(agenda.days) > 1 else "课堂") + part
+    if any(s == m.slug for s, _ in agenda.before):
+        return "课前"
+    return "自学"
 
 
 def _render_overview(
     modules: Sequence[Module], exercises: Sequence[Exercise], one: Agenda, two: Agenda
 ) -> list[str]:
     by_notebook = {e.slug: e for e in exercises}
-    one_taught = set(one.taught("notebook"))
-    day_of = {s.slug: d.number for d in two.days for s in d.slots if s.kind == "notebook"}
     lines = [
         "## 0 课程时长一览 · Timings",
         "",
-        "| 笔记本 | 主题 | 预计用时 | 练习用时 | 一天版 | 两天版 |",
-        "|---|---|---|---|---|---|",
+        "| 笔记本 | 主题 | 预计用时 | 动手试一试 | 练习用时 | 一天版 | 两天版 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for m in modules:
         ex = by_notebook.get(m.slug)
-        one_where = "课堂" if m.slug in one_taught else ("课前" if m.slug in one.before else "自学")
-        two_where = "选学" if m.optional else (
-        f"第 {day_of[m.slug]} 天" if m.slug in day_of else "课前")
-        one_where = "选学" if m.optional and one_where == "自学" else one_where
         lines.append(
-            f"| {m.number} | {_cell(m.title)} | {m.minutes} 分钟 | "
-            f"{f'{ex.minutes} 分钟' if ex else '—'} | {one_where} | {two_where} |"
+            f"| {m.number} | {_cell(m.title)} | {m.minutes} 分钟 | {m.hands_on or '—'} | "
+            f"{f'{ex.minutes} 分钟' if ex else '—'} | {_where(one, m)} | {_where(two, m)} |"
         )
     lines += [
         f"| 合计 | | {_duration(sum(m.minutes for m in modules))} | "
+        f"{sum(m.hands_on for m in modules)} | "
         f"{_duration(sum(e.minutes for e in exercises))} | | |",
         "",
     ]
     return lines
+
+
+def _mix_cell(mix: Mapping[str, tuple[int, float]], level: str) -> str:
+    if level not in mix:
+        return "—"
+    n, pts = mix[level]
+    return f"{n} 题 / {_points(pts)} 分"
+
+
+def _level_table(items: Sequence[Exercise], what: str) -> list[str]:
+    heads = " | ".join(f"{zh} {en}" for en, zh in LEVELS)
+    lines = [
+        f"| {what} | {heads} | 未标注 | 题目用时合计 | 预计用时 |",
+        "|---|" + "---|" * (len(LEVELS) + 3),
+    ]
+    for e in items:
+        mix = e.level_mix()
+        cells = " | ".join(_mix_cell(mix, en) for en, _ in LEVELS)
+        tagged = e.tagged_minutes
+        lines.append(
+            f"| {e.number} {_cell(e.title)} | {cells} | {_mix_cell(mix, '')} | "
+            f"{f'{tagged} 分钟' if tagged is not None else '—'} | {e.minutes} 分钟 |"
+        )
+    return lines
+
+
+def _render_levels(exercises: Sequence[Exercise]) -> list[str]:
+    return [
+        "### 3.0 各练习的层次与用时 · Level mix",
+        "",
+        "每道题在 `metadata.casekit.exercise` 里标有认知层次（`level`，按布卢姆分类："
+        "记忆、应用、分析、评价、创造）和一般学员的用时（`minutes`）。下表按层次数题数和分值；"
+        "“未标注”是还没有层次标签的题，“题目用时合计”是各题 `minutes` 之和，"
+        "应与练习开头写的预计用时大致相等（相差不超过 5 分钟）。",
+        "",
+        *_level_table(exercises, "练习"),
+        "",
+    ]
 
 
 def _render_modules(modules: Sequence[Module], notes: Mapping[str, Any]) -> list[str]:
@@ -614,7 +914,10 @@ def _render_modules(modules: Sequence[Module], notes: Mapping[str, Any]) -> list
 def _render_mistakes(exercises: Sequence[Exercise], notes: Mapping[str, Any]) -> list[str]:
     mistakes = notes.get("mistakes") or {}
     out = [
-        "## 3 练习：学员常见错误 · Common mistakes per exercise",
+        "## 3 练习：层次与学员常见错误 · Exercises: level mix and common mistakes",
+        "",
+        *_render_levels(exercises),
+        "### 3.1 常见错误 · Common mistakes",
         "",
         "题号对应练习里的问题（q1、q2 …）。这些是批改和答疑时最常遇到的情形，"
         "每条附有纠正的办法；自查单元格只检查格式，发现不了其中的大多数。",
@@ -622,7 +925,7 @@ def _render_mistakes(exercises: Sequence[Exercise], notes: Mapping[str, Any]) ->
     ]
     for e in exercises:
         out += [
-            f"### 练习 {e.number} {e.title}（{e.minutes} 分钟，{len(e.questions)} 题，"
+            f"#### 练习 {e.number} {e.title}（{e.minutes} 分钟，{len(e.questions)} 题，"
             f"{_points(e.points)} 分）",
             "",
         ]
@@ -661,6 +964,8 @@ def _render_grading(exercises: Sequence[Exercise]) -> list[str]:
         "阅读后在成绩册或 CSV 里补分；上面第 3 节的常见错误可以直接用作评语。",
         "5. **迟交**：只把迟交学员的文件夹放进一个新目录，用同样的 `--out` 再评一次，"
         "其他人的成绩不变。",
+        f"6. **综合实训汇报**：练习 10 的方案做成 5–8 分钟的汇报，按 "
+        f"[{RUBRIC_DOC}]({RUBRIC_DOC}) 的评分标准（标准、等级、分值和示例）打分。",
         "",
         f"全部练习共 {len(exercises)} 份、{sum(len(e.questions) for e in exercises)} 题、"
         f"满分 {_points(total)} 分。",
@@ -668,19 +973,48 @@ def _render_grading(exercises: Sequence[Exercise]) -> list[str]:
     ]
 
 
+def _render_quiz(quizzes: Sequence[Exercise]) -> list[str]:
+    if not quizzes:
+        return []
+    out = ["## 5 前测与后测 · Pre/post quiz", ""]
+    for q in quizzes:
+        out += [
+            f"练习 {q.number}（`solutions/{q.slug}.ipynb`，“{q.title}”）是贯穿全课的小测："
+            f"{len(q.questions)} 道选择题、满分 {_points(q.points)} 分、约 {q.minutes} 分钟。"
+            "每人的题目数字由个人参数决定，选项的顺序也因人而异，所以不能互相对答案；"
+            "同一位学员前测和后测拿到的是同一份题，前后可以直接比较。",
+            "",
+            *_level_table([q], "小测"),
+            "",
+            "1. **前测**：开课前与课前材料一起发（`casekit assign --roster …` 已包含它），"
+            "收回后评分：`.venv/bin/casekit grade pre_submissions --out grading-pre`。"
+            "前测不讲评、不公布答案。",
+            "2. **后测**：最后一天下课前在课堂上再做一次同一份题，"
+            "`.venv/bin/casekit grade post_submissions --out grading-post`。",
+            "3. **提升**：`.venv/bin/casekit quiz-gain grading-pre grading-post "
+            "--csv quiz_gain.csv` "
+            "打印每道题和全卷的前测、后测正确率与提升（百分点）以及标准化提升"
+            "（(后测 − 前测) ÷ (1 − 前测)），只统计两次都交了的学员。"
+            "提升小或为负的题，对应的内容值得在下一期多讲一遍。",
+            "",
+        ]
+    return out
+
+
 def workshop_guide(root: Path) -> str:
     """The trainers' guide as Markdown, from the notebooks, solutions and ``notes.yaml``."""
     root = Path(root)
     modules = read_modules(root)
-    exercises = read_exercises(root)
+    solutions = read_exercises(root)
+    exercises = [e for e in solutions if not e.is_quiz]
+    quizzes = [e for e in solutions if e.is_quiz]
     notes = load_notes(root)
-    problems = check_notes(modules, exercises, notes)
+    problems = check_notes(modules, solutions, notes)
     if problems:
         raise GuideError("instructor/notes.yaml does not match the course:\n  " + "\n  ".join(
             problems))
-    one = one_day_agenda(modules, exercises, notes)
-    two = two_day_agenda(modules, exercises)
-    why = str(((notes.get("agenda") or {}).get("one_day") or {}).get("why") or "")
+    one = one_day_agenda(modules, solutions, notes)
+    two = two_day_agenda(modules, solutions, notes)
     lines = [
         "# 讲师工作坊指南 · Workshop guide for trainers",
         "",
@@ -688,17 +1022,36 @@ def workshop_guide(root: Path) -> str:
         "请勿手改：改笔记本或 notes.yaml 后重新运行 `casekit guide`。 -->",
         "",
         "这份指南帮助培训老师用 casekit 办一天或两天的天猫营销工作坊：日程、每个模块的学习目标、"
-        "讨论题的讲评要点、练习的常见错误，以及怎样为一个班发放和批改练习。",
+        "讨论题的讲评要点、练习的层次与常见错误、怎样为一个班发放和批改练习，"
+        "以及前测与后测和综合实训汇报的评分标准"
+        f"（[{RUBRIC_DOC}]({RUBRIC_DOC})）。",
         "",
     ]
     lines += _render_overview(modules, exercises, one, two)
-    lines += _render_agendas(
-        one, two, exercises, why, sum(m.minutes for m in modules if not m.optional)
-    )
+    lines += _render_agendas(one, two, modules)
     lines += _render_modules(modules, notes)
     lines += _render_mistakes(exercises, notes)
     lines += _render_grading(exercises)
+    lines += _render_quiz(quizzes)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _agenda_part(text: str) -> list[str]:
+    """The lines of a guide's ``## 1 日程`` section (empty when there is none)."""
+    lines = text.splitlines()
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.startswith("## 1 "))
+    except StopIteration:
+        return []
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+               len(lines))
+    return lines[start:end]
+
+
+def agenda_changes(old: str, new: str) -> list[str]:
+    """What changed in the agendas between two guides: ``- old line`` / ``+ new line``."""
+    diff = difflib.unified_diff(_agenda_part(old), _agenda_part(new), lineterm="", n=0)
+    return [ln for ln in diff if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
 
 
 def write_guide(root: Path) -> Path:
