@@ -123,7 +123,7 @@ def test_build_stops_cleanly_and_resumes(tmp_path, how):
 
 
 def test_a_killed_runs_temp_folder_is_removed_by_the_next_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(interrupt.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     stale = tmp_path / interrupt.RUNS / f"build-{dead.pid}"
@@ -134,6 +134,8 @@ def test_a_killed_runs_temp_folder_is_removed_by_the_next_run(tmp_path, monkeypa
         assert folder.is_dir() and os.environ[interrupt.ENV] == str(folder)
         with interrupt.temp_dir("casekit-x-") as inner:
             assert Path(inner).parent == folder
+        with tempfile.TemporaryDirectory() as other:  # any temp folder of the run
+            assert Path(other).parent == folder
     assert not stale.exists(), "the killed run's folder is cleaned"
     assert live.exists(), "a running command's folder is left alone"
     assert not folder.exists() and interrupt.ENV not in os.environ

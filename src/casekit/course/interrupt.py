@@ -2,9 +2,9 @@
 
 Every long ``casekit`` command runs inside :func:`run`:
 
-- its temp folders live under one per-run parent, ``$TMPDIR/casekit-runs/<command>-<pid>``,
-  removed on exit; a parent left behind by a killed run (its pid is gone) is removed by the
-  next run;
+- its temp folders live under one per-run parent, ``$TMPDIR/casekit-runs/<command>-<pid>``
+  (``TMPDIR`` points there for the command and every process it starts), removed on exit;
+  a parent left behind by a killed run (its pid is gone) is removed by the next run;
 - SIGTERM is turned into the same stop as Ctrl-C (SIGINT), whether it reaches the whole
   process group or the parent alone;
 - on a stop, every process the command started (worker processes, Jupyter kernels) is
@@ -22,8 +22,11 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+from casekit.errors import Interrupted
 
 ENV = "CASEKIT_RUN_TMP"
 RUNS = "casekit-runs"
@@ -132,22 +135,29 @@ def run(command: str) -> Iterator[Path]:
     clean_stale()
     folder = runs_root() / f"{command}-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)
-    previous_env = os.environ.get(ENV)
-    os.environ[ENV] = str(folder)
-    previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
-    previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
+    previous_env = {k: os.environ.get(k) for k in (ENV, "TMPDIR")}
+    previous_tempdir = tempfile.tempdir
+    # every temp file of the run, in this process and in the workers and kernels it starts
+    os.environ[ENV] = os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
+    main = threading.current_thread() is threading.main_thread()  # signals: main thread only
+    if main:
+        previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+        previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield folder
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break cleanup
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_children()
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous_term)
-        signal.signal(signal.SIGINT, previous_int)
-        if previous_env is None:
-            os.environ.pop(ENV, None)
-        else:
-            os.environ[ENV] = previous_env
+        if main:
+            signal.signal(signal.SIGTERM, previous_term)
+            signal.signal(signal.SIGINT, previous_int)
+        tempfile.tempdir = previous_tempdir
+        for key, value in previous_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         shutil.rmtree(folder, ignore_errors=True)
