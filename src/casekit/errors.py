@@ -124,6 +124,14 @@ class SiteError(CasekitError, ValueError):
     """The site cannot be built (bad input, an external resource, an unsafe target folder)."""
 
 
+class OutputError(CasekitError, OSError):
+    """A file could not be written (full disk, read-only or forbidden folder); names the path."""
+
+
+class Interrupted(CasekitError):
+    """A long command was stopped (Ctrl-C or SIGTERM); says what finished and how to resume."""
+
+
 class GuideError(CasekitError, ValueError):
     """The notebooks, solutions or ``instructor/notes.yaml`` cannot make a consistent guide."""
 

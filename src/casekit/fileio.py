@@ -31,8 +31,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         The file at ``path`` holds ``data`` once this returns.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _output_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -41,9 +44,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         os.umask(umask)
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _output_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _output_error(path: Path, exc: OSError):
+    """A clear error for a write that failed: which file, why, and that the old one is intact."""
+    import errno
+
+    from casekit.errors import OutputError
+
+    why = {
+        errno.ENOSPC: "the disk is full; free some space",
+        errno.EDQUOT: "the disk quota is exceeded; free some space",
+        errno.EROFS: "the folder is on a read-only file system; choose a writable output folder",
+        errno.EACCES: "permission denied; make the folder writable or choose another one",
+        errno.EPERM: "permission denied; make the folder writable or choose another one",
+    }.get(exc.errno, exc.strerror or str(exc))
+    kept = "the previous file is unchanged" if path.exists() else "nothing was written"
+    return OutputError(f"cannot write {path}: {why} ({kept}), then run the command again")
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:

@@ -24,7 +24,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import tempfile
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -32,8 +31,9 @@ from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
+from casekit.course import interrupt
 from casekit.course.notebooks import notebook_bytes, read_notebook
-from casekit.errors import NotebookError
+from casekit.errors import Interrupted, NotebookError
 
 KERNEL_NAME = "casekit"
 CELL_TIMEOUT_S = 600
@@ -315,7 +315,7 @@ def execute_to(
         )
     from jupyter_client.manager import KernelManager
 
-    with tempfile.TemporaryDirectory(prefix="casekit-build-") as tmp:
+    with interrupt.temp_dir("casekit-build-") as tmp:
         out = Path(tmp) / source.name
         # IPC sockets in a private temp folder: nothing listens on the network, and
         # ipykernel does not warn about unencrypted TCP on every run.
@@ -387,13 +387,16 @@ def build(
         return report
 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    with tempfile.TemporaryDirectory(prefix="casekit-check-") as check_dir:
+    before = len(report.results)  # cached or unreadable, not run
+    with interrupt.temp_dir("casekit-check-") as check_dir:
         outs = {
             path: (str(Path(check_dir) / f"{i:03d}_{path.name}") if check else None)
             for i, (path, _key) in enumerate(todo)
         }
         bar = tqdm(total=len(todo), desc="casekit build", unit="nb", disable=not progress)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_SPAWN) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_SPAWN,
+                                   initializer=interrupt.quiet_worker)
+        try:
             futures = {
                 pool.submit(_build_one, str(path), key, outs[path]): path for path, key in todo
             }
@@ -411,6 +414,18 @@ def build(
                 report.results.append(NotebookResult(path, status, message))
                 bar.set_postfix_str(f"{path.name}: {status}")
                 bar.update()
+        except KeyboardInterrupt:
+            interrupt.stop_children()  # workers and their kernels, before the pool notices
+            pool.shutdown(wait=False, cancel_futures=True)
+            bar.close()
+            done = len(report.results) - before
+            verb = "checked" if check else "built"
+            raise Interrupted(
+                f"interrupted: {done} of {len(todo)} notebooks {verb}, {len(todo) - done} not; "
+                f"run `casekit build{' --check' if check else ''}` again to "
+                f"{'finish' if check else 'resume (finished notebooks are cached)'}"
+            ) from None
+        pool.shutdown(wait=True)
         bar.close()
     report.results.sort(key=lambda r: str(r.path))
     return report

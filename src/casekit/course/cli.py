@@ -9,7 +9,30 @@ from pathlib import Path
 import click
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """A command that stops cleanly: Ctrl-C or SIGTERM print one line and exit with 130."""
+
+    def invoke(self, ctx: click.Context):
+        from casekit.course import interrupt
+        from casekit.errors import Interrupted
+
+        try:
+            with interrupt.run(self.name or "casekit"):
+                return super().invoke(ctx)
+        except Interrupted as exc:
+            click.echo(str(exc), err=True)
+        except KeyboardInterrupt:
+            click.echo(f"interrupted: casekit {self.name} stopped before it finished; "
+                       "nothing half-written was kept, run it again", err=True)
+        ctx.exit(130)
+
+
+class _Group(click.Group):
+    command_class = _Command
+    group_class = type  # subgroups (casekit data …) are _Group too
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="casekit")
 def main() -> None:
     """casekit: build, check and run the Tmall marketing course."""

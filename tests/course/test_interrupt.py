@@ -1,0 +1,171 @@
+"""Long commands stop cleanly: Ctrl-C and SIGTERM, no children or temp folders left, full disk."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from casekit import fileio
+from casekit.course import interrupt
+from casekit.errors import OutputError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _course(root: Path, n: int = 3) -> list[Path]:
+    paths = []
+    for i in range(n):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "casekit", "display_name": "casekit",
+                                     "language": "python"}
+        nb.cells = [
+            nbformat.v4.new_markdown_cell(f"# {i:02d} 慢笔记本"),
+            nbformat.v4.new_code_cell(
+                "import os, time\ntime.sleep(float(os.environ.get('CASEKIT_TEST_SLEEP', '0')))\n"
+                f"print({i})"
+            ),
+        ]
+        path = root / f"{i:02d}_slow.ipynb"
+        nbformat.write(nb, path)
+        paths.append(path)
+    return paths
+
+
+def _marked(mark: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("CASEKIT_TEST_MARK") == mark:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _start(args: list[str], tmp: Path, sleep: str) -> tuple[subprocess.Popen, str]:
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "TMPDIR": str(tmp), "CASEKIT_TEST_SLEEP": sleep,
+           "CASEKIT_TEST_MARK": mark, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "casekit.course.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    return proc, mark
+
+
+def _wait_for_kernels(proc: subprocess.Popen, n: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the command ended early: {proc.communicate()}")
+        kernels = []
+        for kid in psutil.Process(proc.pid).children(recursive=True):
+            try:
+                if "ipykernel" in " ".join(kid.cmdline()):
+                    kernels.append(kid)
+            except psutil.Error:
+                continue
+        if len(kernels) >= n:
+            time.sleep(1.0)  # let them reach the sleeping cell
+            return
+        time.sleep(0.2)
+    pytest.fail("the kernels did not start")
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["SIGINT to the group (Ctrl-C)", "SIGTERM to the group", "SIGINT to the parent only"],
+)
+def test_build_stops_cleanly_and_resumes(tmp_path, how):
+    course = tmp_path / "course"
+    course.mkdir()
+    # a short TMPDIR: kernels talk over unix sockets, whose paths are limited to ~100 bytes
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    paths = _course(course)
+    before = {p: p.read_bytes() for p in paths}
+    proc, mark = _start(["build", "--force", "-q", "--jobs", "2", str(course)], tmp, "120")
+    _wait_for_kernels(proc, 2)
+    sig = signal.SIGTERM if "SIGTERM" in how else signal.SIGINT
+    sent = time.monotonic()
+    if "parent only" in how:
+        os.kill(proc.pid, sig)
+    else:
+        os.killpg(proc.pid, sig)
+    out, err = proc.communicate(timeout=60)
+    stopped_in = time.monotonic() - sent
+    assert proc.returncode == 130, (out, err)
+    lines = [ln for ln in (out + err).splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("interrupted: 0 of 3 notebooks built, 3 not")
+    assert "casekit build" in lines[0] and "Traceback" not in out + err
+    time.sleep(0.5)
+    assert _marked(mark) == [], "a worker or kernel outlived the command"
+    assert not list((tmp / interrupt.RUNS).glob("*")), "a temp folder was left behind"
+    assert {p: p.read_bytes() for p in paths} == before, "outputs changed"
+    assert stopped_in < 15, f"took {stopped_in:.1f} s to stop"
+    # the rerun completes
+    again, _ = _start(["build", "-q", str(course)], tmp, "0")
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, out + err
+    assert all(p.read_bytes() != before[p] for p in paths), "the rerun built the notebooks"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_killed_runs_temp_folder_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / interrupt.RUNS / f"build-{dead.pid}"
+    (stale / "casekit-build-x").mkdir(parents=True)
+    live = tmp_path / interrupt.RUNS / f"grade-{os.getpid()}"
+    live.mkdir()
+    with interrupt.run("site") as folder:
+        assert folder.is_dir() and os.environ[interrupt.ENV] == str(folder)
+        with interrupt.temp_dir("casekit-x-") as inner:
+            assert Path(inner).parent == folder
+        with tempfile.TemporaryDirectory() as other:  # any temp folder of the run
+            assert Path(other).parent == folder
+    assert not stale.exists(), "the killed run's folder is cleaned"
+    assert live.exists(), "a running command's folder is left alone"
+    assert not folder.exists() and interrupt.ENV not in os.environ
+
+
+@pytest.mark.parametrize(
+    "code, says",
+    [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "read-only file system"),
+     (errno.EACCES, "permission denied")],
+)
+def test_a_failed_write_names_the_path_and_keeps_the_old_file(tmp_path, monkeypatch, code, says):
+    target = tmp_path / "out" / "gradebook.csv"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+
+    def failing(src, dst):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(fileio.os, "replace", failing)
+    with pytest.raises(OutputError, match=says) as info:
+        fileio.atomic_write_text(target, "new")
+    assert str(target) in str(info.value) and "previous file is unchanged" in str(info.value)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in target.parent.iterdir()] == ["gradebook.csv"], "no temp file left"
+
+
+def test_an_unwritable_folder_is_a_clear_error(tmp_path, monkeypatch):
+    def failing(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", failing)
+    with pytest.raises(OutputError, match=r"read-only file system.*nothing was written"):
+        fileio.atomic_write_bytes(tmp_path / "site" / "index.html", b"x")
