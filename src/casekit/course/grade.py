@@ -128,18 +128,22 @@ def score_answers(
 # --- running notebooks ----------------------------------------------------------------------
 
 
-def _dump_cell(spec: dict, *, mistakes: bool = False):
-    import nbformat
-
+def dump_source(spec: dict, *, mistakes: bool = False, path: str = ANSWERS_FILE) -> str:
+    """Code that writes the answer variables (and, for a solution, each mistake's) as JSON."""
     mapping = {q["id"]: q["answer"] for q in spec["questions"]}
     if mistakes:  # the solution run also reports what each known mistake gives
         mapping.update({MISTAKE_KEY.format(qid=q["id"], mid=m["id"]): m["answer"]
                         for q in spec["questions"] for m in q.get("mistakes", [])})
-    source = (
+    return (
         "import casekit.exercise as _casekit_exercise\n"
-        f"_casekit_exercise.dump_answers({mapping!r}, globals(), {ANSWERS_FILE!r})"
+        f"_casekit_exercise.dump_answers({mapping!r}, globals(), {path!r})"
     )
-    cell = nbformat.v4.new_code_cell(source)
+
+
+def _dump_cell(spec: dict, *, mistakes: bool = False):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(dump_source(spec, mistakes=mistakes))
     cell.metadata["tags"] = ["casekit-answers"]
     return cell
 
