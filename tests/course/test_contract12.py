@@ -192,3 +192,24 @@ def test_option_lines_missing_from_the_markdown_is_a_clear_error():
         cell.source = cell.source.replace("- B：第 2 天", "- B：第二天")
     with pytest.raises(NotebookError, match="q3.*'- A：<zh>'"):
         A.make_exercise(sol, "rich")
+
+
+def test_site_exercise_pages_show_the_level_mix_and_minutes(tmp_path):
+    from pathlib import Path
+
+    from casekit.course.site import pages
+    from casekit.course.templating import render
+
+    exercise = A.make_exercise(rich.solution_notebook(), "rich")
+    info = pages.exercise_info(exercise, Path(f"{rich.EXERCISE_ID}.ipynb"))
+    mix = {m["level"]: (m["count"], m["points"], m["minutes"]) for m in info.level_mix}
+    assert mix == {"remember": (1, 1, 1), "apply": (1, 2, 3), "analyse": (1, 2, 4),
+                   "evaluate": (2, 5, 9), "create": (1, 3, 8)}
+    assert [m["level"] for m in info.level_mix] == list(pages.LEVEL_LABELS)
+    assert info.minutes == info.question_minutes == 25
+    page = render("site/exercise.html.j2", here="exercises/x.html", e=info, related=None,
+                  rendered="", kind_label=lambda k: k, level_labels=pages.LEVEL_LABELS)
+    assert "评价 evaluate</span> 2 题 5 分 9 分钟" in page and "各题用时合计 25 分钟" in page
+    index = render("site/exercises.html.j2", here="exercises/index.html", exercises=[info],
+                   notebooks_by_slug={}, total_points=info.points)
+    assert "分析 analyse 2 分" in index

@@ -185,6 +185,9 @@ def compare(question: dict, got: Any, expected: Any) -> tuple[str, str]:
             return "incorrect", ("答案应为整数（人数、天数、名次这类量不会有小数）。"
                                  + _hint(question))
         return ("correct", "正确。") if int(value) == int(expected) else ("incorrect", wrong)
+    if kind == "choice" and option_ids(question) is not None:  # option objects: by meaning
+        verdict = assess(question, got, expected)
+        return verdict.status, verdict.feedback_zh
     if kind == "choice":
         value = _as_number(got)
         if not isinstance(value, str):
@@ -208,6 +211,9 @@ def compare(question: dict, got: Any, expected: Any) -> tuple[str, str]:
         if sorted(a) == sorted(b):
             return "incorrect", "元素都对了，但顺序不对：这一题要求按顺序排列。" + _hint(question)
         return "incorrect", wrong
+    if kind == "check":  # scored by its check function (see assess, which passes params)
+        verdict = assess(question, got, expected)
+        return verdict.status, verdict.feedback_zh
     return "incorrect", f"unknown question kind {kind!r}"
 
 

@@ -43,7 +43,7 @@ from typing import Any
 
 from casekit.course import notebooks as N
 from casekit.course import params as P
-from casekit.course.answers import assess, option_order
+from casekit.course.answers import assess, compare, option_order  # noqa: F401  (compare: public)
 from casekit.errors import CasekitError
 from casekit.fileio import atomic_write_bytes
 
