@@ -137,7 +137,7 @@ def test_check_kind_scores_criteria_partially():
 
 
 def test_check_names_must_be_casekit_functions():
-    with pytest.raises(NotebookError, match="casekit.<module>"):
+    with pytest.raises(NotebookError, match=r"casekit\.<module>"):
         ans.load_check({"id": "q", "check": "os:system"})
     with pytest.raises(NotebookError, match="cannot be loaded"):
         ans.load_check({"id": "q", "check": "casekit.checks:nothing_here"})
@@ -190,7 +190,7 @@ def test_option_lines_missing_from_the_markdown_is_a_clear_error():
     sol = rich.solution_notebook()
     for cell in sol.cells:
         cell.source = cell.source.replace("- B：第 2 天", "- B：第二天")
-    with pytest.raises(NotebookError, match="q3.*'- A：<zh>'"):
+    with pytest.raises(NotebookError, match=r"q3.*'- A：<zh>'"):
         A.make_exercise(sol, "rich")
 
 

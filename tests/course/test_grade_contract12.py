@@ -151,7 +151,8 @@ def test_rubric_round_trip_review_apply_regrade(graded):
     assert res.exit_code == 0, res.output
     review = tmp / "out" / "review"
     page = (review / f"{rich.EXERCISE_ID}__q5.html").read_text(encoding="utf-8")
-    for needle in ("引用了自己数据里的两个数", "满分示例", "部分得分示例", "选 X，因为便宜。", "待评"):
+    for needle in ("引用了自己数据里的两个数", "满分示例", "部分得分示例", "选 X，因为便宜。",
+                   "待评"):
         assert needle in page
     marks = review / "marks.csv"
     raw = marks.read_bytes()

@@ -82,7 +82,7 @@ def _numbers(rows):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_table_answer_is_degenerate(run, name):
-    spec, variants = run(name)
+    _, variants = run(name)
     for v in variants:
         for qid, value in v.answers.items():
             for rows in _tables(value):

@@ -494,20 +494,28 @@ def read_gradebook(gradebook: Path):
 
 def results_from_gradebook(gradebook: Path) -> list[SubmissionResult]:
     """Every recorded submission with its question rows (to rewrite feedback after review)."""
-    subs, scores = read_gradebook(gradebook)
+    open_gradebook(gradebook).close()
+    con = sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True)
+    try:
+        subs = con.execute("SELECT student_id, exercise_id, file, sha256, status, notes "
+                           "FROM submissions ORDER BY student_id, exercise_id").fetchall()
+        scores = con.execute(
+            "SELECT student_id, exercise_id, question_id, title_zh, score, max_score, status, "
+            "feedback_zh, answer_json, mistake FROM scores "
+            "ORDER BY student_id, exercise_id, question_id").fetchall()
+    finally:
+        con.close()
     by_key: dict[tuple[str, str], list[QuestionResult]] = defaultdict(list)
-    for row in scores.itertuples(index=False):
-        answer = None if row.answer_json is None else json.loads(row.answer_json)
-        by_key[(row.student_id, row.exercise_id)].append(QuestionResult(
-            row.question_id, row.title_zh, float(row.score), float(row.max_score), row.status,
-            row.feedback_zh, answer, row.mistake if isinstance(row.mistake, str) else None))
-    out = []
-    for row in subs.itertuples(index=False):
-        notes = [n for n in str(row.notes).split(";") if n]
-        out.append(SubmissionResult(row.student_id, row.exercise_id, row.file, row.sha256,
-                                    row.status, notes, by_key.get((row.student_id,
-                                                                   row.exercise_id), [])))
-    return out
+    for student, exercise, qid, title, score, max_score, status, feedback, answer, mistake in (
+        scores
+    ):
+        by_key[(student, exercise)].append(QuestionResult(
+            qid, title, float(score), float(max_score), status, feedback,
+            None if answer is None else json.loads(answer), mistake))
+    return [SubmissionResult(student, exercise, file, sha, status,
+                             [n for n in str(notes).split(";") if n],
+                             by_key.get((student, exercise), []))
+            for student, exercise, file, sha, status, notes in subs]
 
 
 def write_reports(out_dir: Path, names: dict[str, str] | None = None) -> None:

@@ -67,7 +67,7 @@ def _rows(gradebook: Path, questions: dict[tuple[str, str], dict]) -> list[dict]
     finally:
         con.close()
     rows = []
-    for ex, qid, student, answer, score, max_score, status, mark, comment in scores:
+    for ex, qid, student, answer, _score, max_score, status, mark, comment in scores:
         if (ex, qid) not in questions:
             continue
         text = json.loads(answer) if answer is not None else None
