@@ -39,12 +39,13 @@ def test_solution_answers_every_question_for_three_parameter_sets(path, cache):
     ]
     assert len({json.dumps(s, sort_keys=True, ensure_ascii=False) for s in sets}) == 3
     answers = [G.expected_answers(path, values, cache) for values in sets]
-    for got in answers:
-        assert set(got) == {q["id"] for q in spec["questions"]}
+    for values, got in zip(sets, answers, strict=True):
+        # besides the answers, a solution run reports each known mistake's value ("q1#mistake:…")
+        assert {k for k in got if "#" not in k} == {q["id"] for q in spec["questions"]}
         missing = [q for q, v in got.items() if v is None]
         assert not missing, f"{path.name}: the solution leaves {missing} unanswered"
         for q in spec["questions"]:
-            status, _ = G.compare(q, got[q["id"]], got[q["id"]])
+            status = ANS.assess(q, got[q["id"]], got[q["id"]], params=values).status
             assert status in ("correct", "needs_review"), (path.name, q["id"], status)
             _assert_boundary(path.name, q, got[q["id"]])
     numeric = [q["id"] for q in spec["questions"] if q["kind"] in ("number", "integer")]
@@ -71,6 +72,12 @@ def _assert_boundary(name: str, q: dict, answer):
         assert G.compare(q, answer + 1, answer)[0] == "incorrect", where
         assert G.compare(q, answer - 1, answer)[0] == "incorrect", where
         assert G.compare(q, float(answer), answer)[0] == "correct", where
+    elif q["kind"] == "choice" and ANS.option_ids(q) is not None:  # option objects
+        ids = ANS.option_ids(q)
+        right = ANS.chosen_option(answer, ids)
+        others = [ANS.LETTERS[i] for i, oid in enumerate(ids) if oid != right]
+        assert others and G.compare(q, others[0], answer)[0] == "incorrect", where
+        assert G.compare(q, str(answer).lower(), answer)[0] == "correct", where
     elif q["kind"] == "choice":
         others = [o for o in q["options"] if str(o).upper() != str(answer).upper()]
         assert others and G.compare(q, others[0], answer)[0] == "incorrect", where

@@ -22,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "check_choice",
+    "check_criteria",
     "check_items",
     "check_number",
     "check_text",
@@ -106,8 +107,11 @@ def check_number(
     return _report(qid, True, "格式正确（数值在合理范围内）。是否正确将在评分时核对。")
 
 
-def check_choice(qid: str, value: Any, options: Iterable[str], *, hint: str = "") -> None:
+def check_choice(qid: str, value: Any, options: Iterable[Any], *, hint: str = "") -> None:
     """Check that an answer is one of the offered options (e.g. "A", "B", "C").
+
+    With option objects (``[{"id": "open", "zh": "…"}, …]``, shuffled per student) any
+    letter A, B, … up to the number of options is valid, and so is an option id.
 
     Parameters
     ----------
@@ -115,8 +119,8 @@ def check_choice(qid: str, value: Any, options: Iterable[str], *, hint: str = ""
         Question id shown in the feedback line.
     value : Any
         The student's answer, a string compared case-insensitively.
-    options : Iterable[str]
-        The offered options, e.g. ``["A", "B", "C"]``.
+    options : Iterable
+        The offered options, e.g. ``["A", "B", "C"]``, or option objects ``{id, zh}``.
     hint : str
         Hint printed after a failed or missing answer.
 
@@ -127,6 +131,13 @@ def check_choice(qid: str, value: Any, options: Iterable[str], *, hint: str = ""
     """
     if _unanswered(qid, value, hint):
         return None
+    options = list(options)
+    if options and all(isinstance(o, Mapping) and "id" in o for o in options):
+        ids = [str(o["id"]) for o in options]
+        letters = [chr(ord("A") + i) for i in range(len(ids))]
+        if isinstance(value, str) and value.strip() in ids:
+            return _report(qid, True, "已选择一个有效选项。是否正确将在评分时核对。")
+        options = letters
     options = [str(o) for o in options]
     if not isinstance(value, str) or value.strip().upper() not in [o.upper() for o in options]:
         return _report(
@@ -209,6 +220,50 @@ def check_text(qid: str, value: Any, *, min_chars: int = 20, hint: str = "") -> 
             qid, False, f"请至少写 {min_chars} 个字 / write at least {min_chars} characters.", hint
         )
     return _report(qid, True, "已作答，由老师阅读评分 / answered; the trainer reads it.")
+
+
+def check_criteria(qid: str, value: Any, check: Any, params: Mapping[str, Any] | None = None,
+                   *, hint: str = "") -> None:
+    """Run a structured answer through its check function and print each criterion.
+
+    Parameters
+    ----------
+    qid : str
+        Question id shown in the feedback lines.
+    value : Any
+        The student's answer (e.g. a plan as a dict); converted as the grader sees it.
+    check : callable or str
+        ``fn(value, params) -> [{"id", "ok", "points", "zh"}, …]`` or its name
+        ``"casekit.<module>:<function>"`` (the question's ``check`` key).
+    params : Mapping or None
+        The student's parameters (the values in the ``parameters`` cell).
+    hint : str
+        Hint printed when a criterion fails.
+
+    Returns
+    -------
+    None
+        Prints one line per criterion (✓/✗ and the points); never raises.
+    """
+    if _unanswered(qid, value, hint):
+        return None
+    try:
+        if isinstance(check, str):
+            import importlib
+
+            module, _, function = check.partition(":")
+            if not module.startswith("casekit"):
+                raise ValueError(f"{check!r} is not a casekit check")
+            check = getattr(importlib.import_module(module), function)
+        criteria = list(check(to_json_value(value), dict(params or {})))
+    except Exception as exc:  # a self-check must never stop the notebook
+        return _report(qid, False, f"无法检查这个答案（{type(exc).__name__}: {exc}）。", hint)
+    for c in criteria:
+        print(f"{OK if c['ok'] else BAD} {qid}.{c['id']}（{c['points']:g} 分）：{c['zh']}")
+    earned = sum(c["points"] for c in criteria if c["ok"])
+    total = sum(c["points"] for c in criteria)
+    ok = all(c["ok"] for c in criteria)
+    return _report(qid, ok, f"自动检查 {earned:g} / {total:g} 分。", hint)
 
 
 def to_json_value(value: Any) -> Any:

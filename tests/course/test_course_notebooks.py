@@ -29,13 +29,14 @@ def solution_nb(tmp_path: Path):
 
 
 def test_every_question_kind_the_grader_knows_has_a_bilingual_label():
-    kinds_in_grader = {"number", "integer", "choice", "items", "sequence", "text"}
+    kinds_in_grader = {"number", "integer", "choice", "items", "sequence", "text", "check"}
     assert set(N.QUESTION_KINDS) == kinds_in_grader
     for kind in kinds_in_grader:
         zh, en = N.QUESTION_KINDS[kind]
         assert zh and en and N.kind_label(kind) == f"{zh} {en}"
         # compare() treats every declared kind; none falls through to "unknown kind"
-        status, _ = G.compare({"kind": kind}, "x", "y")
+        question = {"kind": kind, "points": 1, "check": "casekit.checks:budget_split"}
+        status, _ = G.compare(question, "x", "y")
         assert "unknown" not in status
     assert N.kind_label("int") == "int"  # an old name is not silently relabelled
 
@@ -114,9 +115,13 @@ def test_unknown_parameter_field_and_type_are_named(solution_nb):
 
 def test_bad_question_specs_are_named_and_extra_fields_are_allowed(solution_nb):
     spec = solution_nb.metadata.casekit.exercise
-    spec.questions[0]["level"] = "基础"  # another engineer's field: accepted
-    spec.questions[0]["rubric"] = {"any": "thing"}
-    assert N.exercise_spec(solution_nb, "s.ipynb")["questions"][0]["level"] == "基础"
+    spec.questions[0]["note_zh"] = "基础"  # another engineer's field: accepted
+    spec.questions[0]["extra"] = {"any": "thing"}
+    assert N.exercise_spec(solution_nb, "s.ipynb")["questions"][0]["note_zh"] == "基础"
+    spec.questions[0]["level"] = "基础"  # a contract field (issue 12): its shape is checked
+    with pytest.raises(NotebookError, match=r"questions\[0\]\.level: '基础' is not one of"):
+        N.exercise_spec(solution_nb, "s.ipynb")
+    spec.questions[0]["level"] = "apply"
     spec.questions[1]["kind"] = "int"
     with pytest.raises(NotebookError, match=r"s\.ipynb: metadata\.casekit\.exercise\.questions"
                        r"\[1\]\.kind: 'int' is not one of"):

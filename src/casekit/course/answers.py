@@ -19,6 +19,7 @@ marked wrong with a message that says what to fix. Expected values never appear 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from casekit.errors import NotebookError
@@ -184,6 +185,9 @@ def compare(question: dict, got: Any, expected: Any) -> tuple[str, str]:
             return "incorrect", ("答案应为整数（人数、天数、名次这类量不会有小数）。"
                                  + _hint(question))
         return ("correct", "正确。") if int(value) == int(expected) else ("incorrect", wrong)
+    if kind == "choice" and option_ids(question) is not None:  # option objects: by meaning
+        verdict = assess(question, got, expected)
+        return verdict.status, verdict.feedback_zh
     if kind == "choice":
         value = _as_number(got)
         if not isinstance(value, str):
@@ -207,4 +211,180 @@ def compare(question: dict, got: Any, expected: Any) -> tuple[str, str]:
         if sorted(a) == sorted(b):
             return "incorrect", "元素都对了，但顺序不对：这一题要求按顺序排列。" + _hint(question)
         return "incorrect", wrong
+    if kind == "check":  # scored by its check function (see assess, which passes params)
+        verdict = assess(question, got, expected)
+        return verdict.status, verdict.feedback_zh
     return "incorrect", f"unknown question kind {kind!r}"
+
+
+# --- option objects, known mistakes, check functions and partial scores -------------------------
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def option_ids(question: dict) -> list[str] | None:
+    """Ids of a choice question's option objects in metadata order; None for plain options."""
+    options = question.get("options") or []
+    if options and all(isinstance(o, dict) and "id" in o for o in options):
+        return [str(o["id"]) for o in options]
+    return None
+
+
+def option_order(question: dict, student_id: str, exercise_id: str) -> list[str] | None:
+    """Option ids in the order one student sees them (A first); None for plain options.
+
+    The order is a pure function of the exercise, question and student ids (a sha256 per
+    option), so ``assign`` and the grader agree without trusting the submitted notebook.
+    """
+    ids = option_ids(question)
+    if ids is None:
+        return None
+    import hashlib
+
+    def key(option_id: str) -> bytes:
+        text = f"{exercise_id}\x1f{question['id']}\x1f{student_id}\x1f{option_id}"
+        return hashlib.sha256(text.encode("utf-8")).digest()
+
+    return sorted(ids, key=key)
+
+
+def chosen_option(value: Any, order: list[str]) -> str | None:
+    """The option id a choice answer names: a letter of ``order`` or an option id; else None."""
+    value = _as_number(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if len(text) == 1 and text.upper() in LETTERS[: len(order)]:
+        return order[LETTERS.index(text.upper())]
+    return text if text in order else None
+
+
+def load_check(question: dict):
+    """The function named by a ``kind: check`` question (``casekit.<module>:<function>``)."""
+    import importlib
+
+    name = str(question.get("check", ""))
+    module, _, function = name.partition(":")
+    if not (module == "casekit" or module.startswith("casekit.")) or not function:
+        raise NotebookError(f"question {question.get('id')!r}: check {name!r} must be "
+                            "'casekit.<module>:<function>'")
+    try:
+        fn = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as exc:
+        raise NotebookError(f"question {question.get('id')!r}: check {name!r} cannot be "
+                            f"loaded ({exc}); is the function in the casekit library?") from None
+    return fn
+
+
+def run_check(question: dict, value: Any, params: dict | None) -> list[dict]:
+    """Criteria ``{id, ok, points, zh}`` of a ``kind: check`` answer, as the check returns them."""
+    criteria = load_check(question)(value, dict(params or {}))
+    out = []
+    for c in criteria:
+        out.append({"id": str(c["id"]), "ok": bool(c["ok"]), "points": float(c["points"]),
+                    "zh": str(c.get("zh", ""))})
+    return out
+
+
+def mistake_feedback_zh(mistake: dict) -> str:
+    """Feedback for an answer that matches a declared known mistake (no expected value)."""
+    return (f"★ 常见错误：{mistake['zh']}。请回看笔记本「{mistake['section']}」一节，"
+            "想清楚错在哪一步，再重新计算。")
+
+
+def _matches(question: dict, value: Any, target: Any) -> bool:
+    """True when a numeric answer equals ``target`` within the question's tolerance."""
+    if not (_is_number(value) and _is_number(target)):
+        return False
+    if question["kind"] == "integer":
+        return float(value) == float(target)
+    tol = tolerance_abs(question, float(target))
+    return abs(float(value) - float(target)) <= tol * (1 + _FLOAT_SLACK) + 1e-12 * abs(target)
+
+
+@dataclass
+class Assessment:
+    """The grader's verdict on one answer: status, points earned, feedback, matched mistake."""
+
+    status: str
+    score: float
+    feedback_zh: str
+    mistake: str | None = None
+
+
+def assess(
+    question: dict,
+    got: Any,
+    expected: Any,
+    *,
+    order: list[str] | None = None,
+    mistakes: dict[str, Any] | None = None,
+    params: dict | None = None,
+) -> Assessment:
+    """Grade one answer with everything the question declares.
+
+    Parameters
+    ----------
+    question : dict
+        The question spec (kind, points, tolerance, options, mistakes, check).
+    got : Any
+        The student's answer as exported to JSON (None when unanswered).
+    expected : Any
+        The solution's answer for the student's parameters (for option objects: the letter
+        in metadata order, or the option id).
+    order : list of str or None
+        Option ids in the order this student sees them (see :func:`option_order`).
+    mistakes : dict or None
+        Mistake id → the value that misconception gives for the student's parameters.
+    params : dict or None
+        The student's parameters, passed to a ``kind: check`` function.
+
+    Returns
+    -------
+    Assessment
+        ``status`` is ``correct``, ``partial``, ``incorrect``, ``unanswered`` or
+        ``needs_review``; the feedback never contains the expected value.
+    """
+    points = float(question["points"])
+    kind = question["kind"]
+    if kind == "check":
+        if got is None:
+            return Assessment("unanswered", 0.0, "尚未作答。" + _hint(question))
+        try:
+            criteria = run_check(question, got, params)
+        except NotebookError:
+            raise
+        except Exception as exc:  # the student's value may have any shape
+            return Assessment("incorrect", 0.0, f"答案的结构无法检查（{type(exc).__name__}）："
+                              "请按模板填写。" + _hint(question))
+        earned = sum(c["points"] for c in criteria if c["ok"])
+        total = sum(c["points"] for c in criteria)
+        status = ("correct" if criteria and all(c["ok"] for c in criteria)
+                  else "partial" if earned > 0 else "incorrect")
+        lines = "；".join(("✓ " if c["ok"] else "✗ ") + c["zh"] for c in criteria)
+        score = points * earned / total if total else 0.0
+        return Assessment(status, round(score, 6), lines or "没有可检查的条目。")
+    ids = option_ids(question) if kind == "choice" else None
+    if ids is not None:
+        if got is None or (isinstance(got, str) and not got.strip()):
+            return Assessment("unanswered", 0.0, "尚未作答。" + _hint(question))
+        shown = order or ids
+        chosen = chosen_option(got, shown)
+        if chosen is None:
+            listed = " / ".join(LETTERS[: len(shown)])
+            return Assessment("incorrect", 0.0, f"{got!r} 不是可选项之一（可选：{listed}）。"
+                              + _hint(question))
+        want = chosen_option(expected, ids)
+        if chosen == want:
+            return Assessment("correct", points, "正确。")
+        return Assessment("incorrect", 0.0, "答案与期望不符。" + _hint(question))
+    status, feedback = compare(question, got, expected)
+    if status == "incorrect" and kind in ("number", "integer") and mistakes:
+        value = _as_number(got)
+        for m in question.get("mistakes", []):
+            target = mistakes.get(m["id"])
+            if target is not None and not _matches(question, target, expected) and _matches(
+                question, value, target
+            ):
+                return Assessment("incorrect", 0.0, mistake_feedback_zh(m), m["id"])
+    return Assessment(status, points if status == "correct" else 0.0, feedback)

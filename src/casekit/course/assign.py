@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.course import params as P
+from casekit.course.answers import LETTERS, option_ids, option_order
 from casekit.course.notebooks import discover, exercise_spec, notebook_bytes, read_notebook
 from casekit.errors import BadParameterError, NotebookError
 from casekit.fileio import atomic_write_bytes
@@ -33,7 +34,8 @@ END = "### END SOLUTION"
 PLACEHOLDER = "# 在这里作答 / write your answer here"
 REMOVED_TAGS = {"hidden-check", "solution"}
 # What students may see of each question; tolerances and anything else stay in the solution.
-PUBLIC_QUESTION_KEYS = ("id", "title_zh", "title_en", "points", "answer", "kind", "options")
+PUBLIC_QUESTION_KEYS = ("id", "title_zh", "title_en", "points", "answer", "kind", "options",
+                        "level", "minutes", "check")
 
 
 def _strip_regions(source: str, where: str) -> str:
@@ -76,6 +78,7 @@ def make_exercise(solution, where: str = "solution"):
         cell["metadata"] = {"tags": sorted(tags)} if tags else {}
         cells.append(cell)
     nb.cells = cells
+    shuffle_options(nb, None, where)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
     casekit_meta = nb.metadata.get("casekit", {})
@@ -172,8 +175,45 @@ def personalise(exercise, student: Student, where: str = "exercise"):
     nb = copy.deepcopy(exercise)
     index = P.parameters_cell_index(nb)
     nb.cells[index]["source"] = P.parameters_source(values, schema)
+    orders = shuffle_options(nb, student.id, where)
     nb.metadata["casekit"]["student"] = {"id": student.id, "name": student.name}
+    if orders:
+        nb.metadata["casekit"]["student"]["options"] = orders
     return nb
+
+
+def option_lines(question: dict, order: list[str]) -> list[str]:
+    """The Markdown lines ``- A：<zh>`` of a choice question, in ``order``."""
+    zh = {o["id"]: o["zh"] for o in question["options"]}
+    return [f"- {LETTERS[i]}：{zh[oid]}" for i, oid in enumerate(order)]
+
+
+def shuffle_options(nb, student_id: str | None, where: str = "exercise") -> dict[str, list[str]]:
+    """Rewrite each option-object question's ``- A：…`` lines in the student's order (in place).
+
+    Returns question id → option ids in the order shown. The order is
+    :func:`casekit.course.answers.option_order`, which the grader recomputes from the
+    student id, so letters are graded by meaning. ``student_id=None`` keeps the metadata
+    order (it only checks that every question's option lines are there).
+    """
+    spec = nb.metadata["casekit"]["exercise"]
+    orders: dict[str, list[str]] = {}
+    for q in spec["questions"]:
+        ids = option_ids(q) if q.get("kind") == "choice" else None
+        if ids is None:
+            continue
+        block = "\n".join(option_lines(q, ids))
+        cells = [c for c in nb.cells if c.cell_type == "markdown" and block in c.source]
+        if len(cells) != 1:
+            raise NotebookError(
+                f"{where}: question {q['id']!r}: its options must appear exactly once in a "
+                f"Markdown cell as consecutive lines '- A：<zh>', '- B：<zh>', … in the "
+                f"metadata order; found {len(cells)} cells with them"
+            )
+        order = ids if student_id is None else option_order(q, student_id, spec["id"])
+        cells[0].source = cells[0].source.replace(block, "\n".join(option_lines(q, order)))
+        orders[q["id"]] = order
+    return orders
 
 
 def assign_roster(

@@ -1,5 +1,6 @@
 """The ``casekit`` command line: ``kernel``, ``data …``, ``build``, ``run``, ``assign``,
-``grade``, ``quiz-gain``, ``guide``, ``site``, ``handouts``, ``index``, ``new`` and ``check``."""
+``grade``, ``review``, ``variants``, ``quiz-gain``, ``guide``, ``site``, ``handouts``,
+``index``, ``new`` and ``check``."""
 
 from __future__ import annotations
 
@@ -146,7 +147,12 @@ def run(notebook: Path, output: Path, params: tuple[tuple[str, str], ...]) -> No
               help="Where per-student copies go (with --roster).")
 @click.option("--check", is_flag=True, help="Fail if exercises/ is stale (CI).")
 def assign(solutions: Path, exercises: Path, roster: Path | None, out: Path, check: bool) -> None:
-    """Generate exercises/ from solutions/ (and per-student copies with --roster)."""
+    """Generate exercises/ from solutions/ (and per-student copies with --roster).
+
+    Each personal copy holds the student's parameters and, for choice questions with option
+    objects, the options shuffled for that student (order recorded in its metadata; graded
+    by meaning). `casekit variants` reports how the correct answers spread across students.
+    """
     from casekit.course import assign as A
     from casekit.errors import CasekitError
 
@@ -227,6 +233,78 @@ def quiz_gain(pre: Path, post: Path, exercise_id: str, csv_path: Path | None) ->
     click.echo(Q.table(result))
     if csv_path:
         click.echo(f"wrote {csv_path}")
+
+
+@main.command()
+@click.argument("grading", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("solutions"), show_default=True,
+              help="Solutions whose text questions carry the rubrics.")
+@click.option("--apply", "marks", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A filled-in marks CSV: store its marks in the gradebook and rewrite the "
+                   "feedback pages and grades.csv.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with student_id,name (names in the rewritten feedback and CSV).")
+def review(grading: Path, solutions: Path, marks: Path | None, roster: Path | None) -> None:
+    """Mark free-text answers: GRADING/review/ gets one page per text question and marks.csv.
+
+    \b
+    1. casekit review grading/            (open grading/review/index.html)
+    2. fill in points (or the crit:<id> columns) and comment in grading/review/marks.csv
+    3. casekit review grading/ --apply grading/review/marks.csv
+    A mark holds while the student's answer is unchanged; re-grading keeps it.
+    """
+    from casekit.course import assign as A
+    from casekit.course import review as R
+    from casekit.errors import CasekitError
+
+    try:
+        if marks:
+            names = {s.id: s.name for s in A.read_roster(roster)} if roster else None
+            report = R.apply_marks(grading, marks, names)
+            for line in report.skipped:
+                click.echo(f"skipped {line}", err=True)
+            click.echo(f"applied {report.applied} marks; feedback and grades.csv rewritten")
+            return
+        written = R.write_review(grading, solutions)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"review: {len(written) - 2} question pages; open {written[0]}; "
+               f"marks go in {written[-1]}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--students", "-n", type=click.IntRange(min=2), default=30, show_default=True,
+              help="How many generated student ids (v001, v002, …) to run each solution for.")
+def variants(paths: tuple[Path, ...], students: int) -> None:
+    """Report the spread of correct answers per question across N students.
+
+    Runs each solution (default: every solutions/NN_slug.ipynb) once per generated student
+    id, in one kernel per solution, and prints per question: the number of distinct correct
+    answers as the students write them (shuffled options included), the share of the most
+    common one, and min / median / max (numbers) or how often each option is right.
+    A question with 1 distinct answer is the same for everyone.
+    """
+    from casekit.course import notebooks as N
+    from casekit.course import variants as V
+    from casekit.errors import CasekitError
+
+    folders = [p for p in paths if p.is_dir()] or ([] if paths else [Path("solutions")])
+    targets = sorted(set(p for p in paths if p.is_file()) | set(N.discover(folders)))
+    try:
+        for path in targets:
+            spec = N.exercise_spec(N.read_notebook(path), str(path))
+            rows = V.spread(spec, V.run_variants(path, V.student_ids(students)))
+            click.echo(f"{path.stem} ({students} students)")
+            for r in rows:
+                flag = "  ← same for all" if r["distinct"] == 1 and r["kind"] not in (
+                    "text", "check") else ""
+                click.echo(f"  {r['question']:<4} {r['kind']:<8} {r['level']:<9} "
+                           f"distinct {r['distinct']:>3}  top {r['top_share']:>4.0%}  "
+                           f"{r['summary']}{flag}")
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

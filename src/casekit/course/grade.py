@@ -39,10 +39,11 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from casekit.course import notebooks as N
 from casekit.course import params as P
-from casekit.course.answers import compare
+from casekit.course.answers import assess, compare, option_order  # noqa: F401  (compare: public)
 from casekit.errors import CasekitError
 from casekit.fileio import atomic_write_bytes
 
@@ -63,6 +64,8 @@ class QuestionResult:
     max_score: float
     status: str
     feedback_zh: str
+    answer: Any = None  # the submitted value as exported to JSON (None when unanswered)
+    mistake: str | None = None  # id of the declared known mistake the answer matched
 
 
 @dataclass
@@ -87,15 +90,36 @@ class SubmissionResult:
 # --- comparing answers ----------------------------------------------------------------------
 
 
-def score_answers(spec: dict, got: dict, expected: dict) -> list[QuestionResult]:
+MISTAKE_KEY = "{qid}#mistake:{mid}"
+
+
+def score_answers(
+    spec: dict,
+    got: dict,
+    expected: dict,
+    *,
+    student_id: str | None = None,
+    params: dict | None = None,
+) -> list[QuestionResult]:
+    """One result per question: the student's ``got`` against the solution's ``expected``.
+
+    ``expected`` also holds each declared mistake's value under ``"q1#mistake:<id>"``;
+    ``student_id`` gives the order in which that student saw shuffled options (letters are
+    mapped back to option ids); ``params`` are the student's parameters (check functions).
+    """
     results = []
     for q in spec["questions"]:
-        status, feedback = compare(q, got.get(q["id"]), expected.get(q["id"]))
-        points = float(q["points"])
+        qid = q["id"]
+        order = option_order(q, student_id, spec["id"]) if student_id is not None else None
+        mistakes = {m["id"]: expected.get(MISTAKE_KEY.format(qid=qid, mid=m["id"]))
+                    for m in q.get("mistakes", [])}
+        answer = got.get(qid)
+        verdict = assess(q, answer, expected.get(qid), order=order, mistakes=mistakes,
+                         params=params)
         results.append(
             QuestionResult(
-                q["id"], q.get("title_zh", ""), points if status == "correct" else 0.0,
-                points, status, feedback,
+                qid, q.get("title_zh", ""), verdict.score, float(q["points"]), verdict.status,
+                verdict.feedback_zh, answer, verdict.mistake,
             )
         )
     return results
@@ -104,15 +128,22 @@ def score_answers(spec: dict, got: dict, expected: dict) -> list[QuestionResult]
 # --- running notebooks ----------------------------------------------------------------------
 
 
-def _dump_cell(spec: dict):
+def dump_source(spec: dict, *, mistakes: bool = False, path: str = ANSWERS_FILE) -> str:
+    """Code that writes the answer variables (and, for a solution, each mistake's) as JSON."""
+    mapping = {q["id"]: q["answer"] for q in spec["questions"]}
+    if mistakes:  # the solution run also reports what each known mistake gives
+        mapping.update({MISTAKE_KEY.format(qid=q["id"], mid=m["id"]): m["answer"]
+                        for q in spec["questions"] for m in q.get("mistakes", [])})
+    return (
+        "import casekit.exercise as _casekit_exercise\n"
+        f"_casekit_exercise.dump_answers({mapping!r}, globals(), {path!r})"
+    )
+
+
+def _dump_cell(spec: dict, *, mistakes: bool = False):
     import nbformat
 
-    mapping = {q["id"]: q["answer"] for q in spec["questions"]}
-    source = (
-        "import casekit.exercise as _casekit_exercise\n"
-        f"_casekit_exercise.dump_answers({mapping!r}, globals(), {ANSWERS_FILE!r})"
-    )
-    cell = nbformat.v4.new_code_cell(source)
+    cell = nbformat.v4.new_code_cell(dump_source(spec, mistakes=mistakes))
     cell.metadata["tags"] = ["casekit-answers"]
     return cell
 
@@ -205,14 +236,15 @@ def _parameterize(nb, values: dict):
 def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict:
     """Answers of the solution run with ``values`` (cached on disk by solution + values)."""
     raw = solution_path.read_bytes()
-    key = hashlib.sha256(raw + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
+    key = hashlib.sha256(b"mistakes-v1" + raw
+                         + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
     cached = cache_dir / f"{key.hexdigest()[:24]}.json"
     if cached.exists():
         return json.loads(cached.read_text(encoding="utf-8"))
     nb = N.read_notebook(solution_path)
     spec = N.exercise_spec(nb, str(solution_path))
     run = _parameterize(nb, values)
-    run.cells.append(_dump_cell(spec))
+    run.cells.append(_dump_cell(spec, mistakes=True))
     with tempfile.TemporaryDirectory(prefix="casekit-solution-") as tmp:
         work = Path(tmp)
         status = _execute(run, _trusted_kernel_manager(work), work, cell_timeout=600,
@@ -336,7 +368,8 @@ def grade_one(job: GradeJob) -> SubmissionResult:
             result.status = "no_answers"
         result.questions = blank
         return result
-    result.questions = score_answers(spec, got, expected)
+    result.questions = score_answers(spec, got, expected, student_id=job.student_id,
+                                     params=values)
     return result
 
 
@@ -352,16 +385,75 @@ CREATE TABLE IF NOT EXISTS scores (
     student_id TEXT NOT NULL, exercise_id TEXT NOT NULL, question_id TEXT NOT NULL,
     title_zh TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL,
     status TEXT NOT NULL, feedback_zh TEXT NOT NULL,
+    answer_json TEXT, mistake TEXT,
+    PRIMARY KEY (student_id, exercise_id, question_id));
+CREATE TABLE IF NOT EXISTS manual_marks (
+    student_id TEXT NOT NULL, exercise_id TEXT NOT NULL, question_id TEXT NOT NULL,
+    answer_sha TEXT NOT NULL, points REAL NOT NULL, comment TEXT NOT NULL,
     PRIMARY KEY (student_id, exercise_id, question_id));
 """
+# Columns added after the first release: an older gradebook gains them on open.
+_ADDED_COLUMNS = (("scores", "answer_json", "TEXT"), ("scores", "mistake", "TEXT"))
+
+
+def answer_json(answer: Any) -> str | None:
+    """The stored form of an answer (None when unanswered): sorted keys, Chinese kept."""
+    if answer is None:
+        return None
+    return json.dumps(answer, ensure_ascii=False, sort_keys=True)
+
+
+def answer_sha(answer_text: str | None) -> str:
+    """sha256 of a stored ``answer_json`` (a manual mark holds while this is unchanged)."""
+    return hashlib.sha256((answer_text or "").encode("utf-8")).hexdigest()
+
+
+def open_gradebook(gradebook: Path) -> sqlite3.Connection:
+    """Connect, create missing tables and migrate an older gradebook's ``scores`` table."""
+    gradebook.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(gradebook)
+    con.executescript(SCHEMA)
+    for table, column, kind in _ADDED_COLUMNS:
+        have = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    con.commit()
+    return con
+
+
+def _mark_feedback(points: float, comment: str) -> str:
+    return "老师已评分" + (f"：{comment}" if comment else "。")
+
+
+def apply_manual_marks(con: sqlite3.Connection, student_id: str, exercise_id: str) -> None:
+    """Put the trainer's marks into one submission's scores (only for unchanged answers).
+
+    A mark whose answer changed since it was given is deleted: the new answer needs review.
+    """
+    marks = con.execute(
+        "SELECT question_id, answer_sha, points, comment FROM manual_marks "
+        "WHERE student_id=? AND exercise_id=?", (student_id, exercise_id)).fetchall()
+    for question_id, sha, points, comment in marks:
+        row = con.execute("SELECT answer_json FROM scores WHERE student_id=? AND exercise_id=? "
+                          "AND question_id=?", (student_id, exercise_id, question_id)).fetchone()
+        if row is None or row[0] is None or answer_sha(row[0]) != sha:
+            con.execute("DELETE FROM manual_marks WHERE student_id=? AND exercise_id=? "
+                        "AND question_id=?", (student_id, exercise_id, question_id))
+            continue
+        con.execute("UPDATE scores SET score=MIN(?, max_score), status='reviewed', feedback_zh=? "
+                    "WHERE student_id=? AND exercise_id=? AND question_id=?",
+                    (points, _mark_feedback(points, comment), student_id, exercise_id,
+                     question_id))
+    con.execute("UPDATE submissions SET score=(SELECT COALESCE(SUM(score), 0) FROM scores "
+                "WHERE scores.student_id=submissions.student_id "
+                "AND scores.exercise_id=submissions.exercise_id) "
+                "WHERE student_id=? AND exercise_id=?", (student_id, exercise_id))
 
 
 def record(gradebook: Path, results: Iterable[SubmissionResult]) -> None:
     """Replace each (student, exercise)'s rows; one transaction per submission."""
-    gradebook.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(gradebook)
+    con = open_gradebook(gradebook)
     try:
-        con.executescript(SCHEMA)
         for r in results:
             with con:  # a transaction: all rows of this submission or none
                 con.execute("DELETE FROM scores WHERE student_id=? AND exercise_id=?",
@@ -374,17 +466,21 @@ def record(gradebook: Path, results: Iterable[SubmissionResult]) -> None:
                      ";".join(r.notes), r.score, r.max_score),
                 )
                 con.executemany(
-                    "INSERT INTO scores VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?)",
                     [(r.student_id, r.exercise_id, q.question_id, q.title_zh, q.score,
-                      q.max_score, q.status, q.feedback_zh) for q in r.questions],
+                      q.max_score, q.status, q.feedback_zh, answer_json(q.answer), q.mistake)
+                     for q in r.questions],
                 )
+                apply_manual_marks(con, r.student_id, r.exercise_id)
     finally:
         con.close()
 
 
 def read_gradebook(gradebook: Path):
+    """``(submissions, scores)`` frames; an older gradebook is migrated first."""
     import pandas as pd
 
+    open_gradebook(gradebook).close()
     con = sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True)
     try:
         subs = pd.read_sql("SELECT * FROM submissions ORDER BY student_id, exercise_id", con)
@@ -394,6 +490,44 @@ def read_gradebook(gradebook: Path):
     finally:
         con.close()
     return subs, scores
+
+
+def results_from_gradebook(gradebook: Path) -> list[SubmissionResult]:
+    """Every recorded submission with its question rows (to rewrite feedback after review)."""
+    open_gradebook(gradebook).close()
+    con = sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True)
+    try:
+        subs = con.execute("SELECT student_id, exercise_id, file, sha256, status, notes "
+                           "FROM submissions ORDER BY student_id, exercise_id").fetchall()
+        scores = con.execute(
+            "SELECT student_id, exercise_id, question_id, title_zh, score, max_score, status, "
+            "feedback_zh, answer_json, mistake FROM scores "
+            "ORDER BY student_id, exercise_id, question_id").fetchall()
+    finally:
+        con.close()
+    by_key: dict[tuple[str, str], list[QuestionResult]] = defaultdict(list)
+    for student, exercise, qid, title, score, max_score, status, feedback, answer, mistake in (
+        scores
+    ):
+        by_key[(student, exercise)].append(QuestionResult(
+            qid, title, float(score), float(max_score), status, feedback,
+            None if answer is None else json.loads(answer), mistake))
+    return [SubmissionResult(student, exercise, file, sha, status,
+                             [n for n in str(notes).split(";") if n],
+                             by_key.get((student, exercise), []))
+            for student, exercise, file, sha, status, notes in subs]
+
+
+def write_reports(out_dir: Path, names: dict[str, str] | None = None) -> None:
+    """Rewrite ``feedback/<student>.html`` and ``grades.csv`` from ``out_dir``'s gradebook."""
+    gradebook = out_dir / "gradebook.sqlite"
+    by_student: dict[str, list[SubmissionResult]] = defaultdict(list)
+    for r in results_from_gradebook(gradebook):
+        by_student[r.student_id].append(r)
+    for student, rows in by_student.items():
+        text = feedback_html(student, (names or {}).get(student, ""), rows)
+        atomic_write_bytes(out_dir / "feedback" / f"{student}.html", text.encode("utf-8"))
+    export_csv(gradebook, out_dir / "grades.csv", names)
 
 
 def export_csv(gradebook: Path, target: Path, names: dict[str, str] | None = None) -> None:
@@ -417,6 +551,7 @@ def export_csv(gradebook: Path, target: Path, names: dict[str, str] | None = Non
 _STATUS_ZH = {
     "correct": "✓ 正确", "incorrect": "✗ 不正确", "unanswered": "… 未作答",
     "needs_review": "✎ 待老师评阅", "not_run": "— 未运行",
+    "partial": "◐ 部分正确", "reviewed": "✎ 老师已评分",
     "graded": "已评分", "invalid_json": "文件不是有效的 JSON",
     "not_a_notebook": "不是 Jupyter 笔记本",
     "empty": "笔记本是空的", "kernel_died": "运行时内核崩溃", "timeout": "运行超时",
@@ -533,12 +668,7 @@ def grade(
     bar.close()
     results.sort(key=lambda r: (r.student_id, r.exercise_id))
     record(out_dir / "gradebook.sqlite", results)
-    by_student: dict[str, list[SubmissionResult]] = defaultdict(list)
-    for r in results:
-        by_student[r.student_id].append(r)
-    for student, rows in by_student.items():
-        text = feedback_html(student, (names or {}).get(student, ""), rows)
-        atomic_write_bytes(out_dir / "feedback" / f"{student}.html", text.encode("utf-8"))
-    export_csv(out_dir / "gradebook.sqlite", out_dir / "grades.csv", names)
+    # feedback and CSV come from the gradebook, so the trainer's kept marks are in them
+    write_reports(out_dir, names)
     return results + skipped
 

@@ -69,6 +69,7 @@ QUESTION_KINDS: dict[str, tuple[str, str]] = {
     "items": ("集合（不计顺序）", "items, any order"),
     "sequence": ("序列（按顺序）", "sequence, in order"),
     "text": ("文字", "text"),
+    "check": ("结构化作答（自动检查）", "structured, auto-checked"),
 }
 """Question kinds the grader knows, with their (Chinese, English) labels."""
 

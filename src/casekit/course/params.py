@@ -126,13 +126,32 @@ def check_notebook(nb, where: str = "notebook") -> dict[str, ParamSpec]:
             f"{where}: the parameters cell assigns {sorted(assigned)} but the schema declares "
             f"{sorted(schema)}; make them the same"
         )
+    own = _own_values(nb, schema)
     for name, value in assigned.items():
-        if value != schema[name].default:
-            raise NotebookError(
-                f"{where}: parameter {name!r} defaults to {value!r} in the cell but "
-                f"{schema[name].default!r} in the schema"
-            )
+        if value == schema[name].default or (own is not None and value == own[name]):
+            continue
+        mine = f" (and {own[name]!r} in this student's variant)" if own is not None else ""
+        raise NotebookError(
+            f"{where}: parameter {name!r} defaults to {value!r} in the cell but "
+            f"{schema[name].default!r} in the schema{mine}"
+        )
     return schema
+
+
+def _own_values(nb, schema: Mapping[str, ParamSpec]) -> dict[str, Any] | None:
+    """A personal copy's own parameter values (``metadata.casekit.student``), else None.
+
+    ``casekit assign --roster`` writes the student's variant into the parameters cell, so a
+    personal copy legitimately differs from the schema defaults: by exactly these values.
+    """
+    meta = nb.get("metadata", {}).get("casekit", {})
+    student = meta.get("student") if isinstance(meta, Mapping) else None
+    exercise = meta.get("exercise") if isinstance(meta, Mapping) else None
+    if not isinstance(student, Mapping) or not isinstance(exercise, Mapping):
+        return None
+    if not str(student.get("id", "")).strip() or "id" not in exercise:
+        return None
+    return student_parameters(schema, str(student["id"]), str(exercise["id"]))
 
 
 def _coerce(spec: ParamSpec, value: Any) -> Any:

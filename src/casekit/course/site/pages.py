@@ -108,6 +108,31 @@ class ExerciseInfo:
     def points(self) -> float:
         return sum(float(q.get("points", 0) or 0) for q in self.questions)
 
+    @property
+    def level_mix(self) -> list[dict[str, Any]]:
+        """Per Bloom level present, in order: label, questions, points and minutes."""
+        mix = []
+        for level, label in LEVEL_LABELS.items():
+            qs = [q for q in self.questions if q.get("level") == level]
+            if qs:
+                mix.append({"level": level, "label": label, "count": len(qs),
+                            "points": sum(float(q.get("points", 0) or 0) for q in qs),
+                            "minutes": sum(int(q.get("minutes", 0) or 0) for q in qs)})
+        return mix
+
+    @property
+    def question_minutes(self) -> int | None:
+        """Sum of the questions' ``minutes``; None when no question states any."""
+        stated = [int(q["minutes"]) for q in self.questions if q.get("minutes")]
+        return sum(stated) if stated else None
+
+
+LEVEL_LABELS = {
+    "remember": "记忆 remember", "apply": "应用 apply", "analyse": "分析 analyse",
+    "evaluate": "评价 evaluate", "create": "创造 create",
+}
+"""Bloom levels of the exercise questions, in order, with their (Chinese English) labels."""
+
 
 def exercise_info(nb: Any, path: Path) -> ExerciseInfo:
     """Title, time and questions of a generated exercise (``metadata.casekit.exercise``)."""
@@ -412,6 +437,7 @@ def exercise_pages(
             related=nb_slugs.get(e.slug),
             rendered=rendered,
             kind_label=N.kind_label,
+            level_labels=LEVEL_LABELS,
         )
         pages.append(
             Page(
