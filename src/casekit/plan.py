@@ -119,7 +119,7 @@ def brief(product: str) -> dict[str, Any]:
         raise BadParameterError("product", product, f"one of {list(PRODUCTS)}", zh="主推商品")
     keys = ("product_type", "conversion_rate", "aov_cny", "cpc_cny", "peak_cpc_cny",
             "presale_conversion_lift", "peak_conversion_lift", "draft_copy")
-    return {"product": product, **dict(zip(keys, _BRIEFS[product]))}
+    return {"product": product, **dict(zip(keys, _BRIEFS[product], strict=True))}
 
 
 def _params(params: Any) -> tuple[float, str, int]:
@@ -186,7 +186,7 @@ def split_budget(total_budget_cny: float, shares: Mapping[str, float]) -> dict[s
     if any(not math.isfinite(v) or v < 0 for v in values) or sum(values) <= 0:
         raise BadParameterError("shares", dict(shares),
                                 "finite shares ≥ 0 with a positive sum", zh="阶段占比")
-    return {p: float(total_budget_cny) * v / sum(values) for p, v in zip(PHASES, values)}
+    return {p: float(total_budget_cny) * v / sum(values) for p, v in zip(PHASES, values, strict=True)}
 
 
 def forecast(phase_budgets: Mapping[str, float], params: Mapping[str, Any]) -> pd.DataFrame:
@@ -290,7 +290,8 @@ def validate_plan(plan: Any) -> dict[str, Any]:
         says which key and what it should hold (in Chinese and English).
     """
     if not isinstance(plan, Mapping):
-        raise PlanError(f"方案应是一个字典（从 plan.template() 开始填写），现在是 {type(plan).__name__}"
+        raise PlanError("方案应是一个字典（从 plan.template() 开始填写），"
+                        f"现在是 {type(plan).__name__}"
                         " / the plan must be a dict from plan.template()")
     missing = [k for k in template() if k not in plan]
     if missing:
@@ -449,7 +450,8 @@ def check_copy(plan: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         _crit("two_lines", two, 1, "两条文案都写了，且不相同。",
               "copy_lines 要放两条不同的文案（字符串，各至少 4 个字）。"),
-        _crit("publishable", two and not blocked, 2, "两条文案都通过了合规检查，可以发布。", why_pub),
+        _crit("publishable", two and not blocked, 2,
+              "两条文案都通过了合规检查，可以发布。", why_pub),
     ]
 
 
@@ -483,8 +485,8 @@ def check_kpis(plan: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
             and 0 < k["conversion_rate"] < 1)
     if not form:
         return [
-            _crit("kpi_form", False, 1, "", "kpis 的五项都要填数字；visitors、aov_cny、gmv_target_cny "
-                  "大于 0，conversion_rate 是小于 1 的小数（3% 写成 0.03）。"),
+            _crit("kpi_form", False, 1, "",
+                  "kpis 的五项都要填数字；visitors、aov_cny、gmv_target_cny 大于 0，conversion_rate 是小于 1 的小数（3% 写成 0.03）。"),
             *(_crit(cid, False, pts, "", "先把 kpis 的五项填成合理的数字。")
               for cid, pts in ids[1:]),
         ]
@@ -496,7 +498,7 @@ def check_kpis(plan: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     names = [p.get("phase") for p in plan["phases"]]
     can_model = names == list(PHASES) and all(b is not None and b >= 0 for b in budgets)
     if can_model:
-        reach = float(forecast(dict(zip(PHASES, budgets)), params)["visitors"].sum())
+        reach = float(forecast(dict(zip(PHASES, budgets, strict=True)), params)["visitors"].sum())
         reach_ok = k["visitors"] <= reach * (1 + REL_TOL)
         why_reach = (f"按你的阶段预算和自然流量，模型最多带来约 {reach:,.0f} 位访客，"
                      "你的 visitors 目标超出了它；降低目标或说明额外的流量来源。")
@@ -507,7 +509,8 @@ def check_kpis(plan: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         _crit("gmv_identity", gmv_ok, 1, "GMV 目标 = 访客 × 转化率 × 客单价，算得对。",
               "GMV 目标应等于 visitors × conversion_rate × aov_cny（误差 1% 以内）。"),
         _crit("roi_identity", roi_ok, 1, "ROI 目标与总预算一致。",
-              "roi_target 应等于 (GMV 目标 − 总预算) ÷ 总预算（funnel.roi）；注意 ROI 不是投产比 ROAS。"),
+              "roi_target 应等于 (GMV 目标 − 总预算) ÷ 总预算（funnel.roi）；"
+              "注意 ROI 不是投产比 ROAS。"),
         _crit("reachable", reach_ok, 1, "访客目标在你的预算能带来的范围内。", why_reach),
     ]
 
@@ -575,7 +578,8 @@ def render_md(plan: Mapping[str, Any]) -> str:
         f"| 阶段 | 预算 | 重点 |\n|---|---|---|\n{rows}\n\n**文案**：\n\n{copies}\n\n"
         f"**KPI**：访客 {_int(k.get('visitors'))}，转化率 "
         f"{'—' if rate is None else f'{rate:.1%}'}，客单价 {_cny(k.get('aov_cny'))}，"
-        f"GMV 目标 {_cny(k.get('gmv_target_cny'))}，ROI 目标 {'—' if roi is None else f'{roi:.2f}'}。"
+        f"GMV 目标 {_cny(k.get('gmv_target_cny'))}，"
+        f"ROI 目标 {'—' if roi is None else f'{roi:.2f}'}。"
     )
 
 
