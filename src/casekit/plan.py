@@ -186,7 +186,8 @@ def split_budget(total_budget_cny: float, shares: Mapping[str, float]) -> dict[s
     if any(not math.isfinite(v) or v < 0 for v in values) or sum(values) <= 0:
         raise BadParameterError("shares", dict(shares),
                                 "finite shares ≥ 0 with a positive sum", zh="阶段占比")
-    return {p: float(total_budget_cny) * v / sum(values) for p, v in zip(PHASES, values, strict=True)}
+    whole = sum(values)
+    return {p: float(total_budget_cny) * v / whole for p, v in zip(PHASES, values, strict=True)}
 
 
 def forecast(phase_budgets: Mapping[str, float], params: Mapping[str, Any]) -> pd.DataFrame:
@@ -486,7 +487,8 @@ def check_kpis(plan: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not form:
         return [
             _crit("kpi_form", False, 1, "",
-                  "kpis 的五项都要填数字；visitors、aov_cny、gmv_target_cny 大于 0，conversion_rate 是小于 1 的小数（3% 写成 0.03）。"),
+                  "kpis 的五项都要填数字；visitors、aov_cny、gmv_target_cny 大于 0，"
+                  "conversion_rate 是小于 1 的小数（3% 写成 0.03）。"),
             *(_crit(cid, False, pts, "", "先把 kpis 的五项填成合理的数字。")
               for cid, pts in ids[1:]),
         ]
