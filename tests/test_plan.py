@@ -22,12 +22,18 @@ def good_plan() -> dict:
         ph["budget_cny"] = budgets[ph["phase"]]
         ph["focus_zh"] = f"{ph['phase']}的工作重点"
     p["copy_lines"] = ["天猫618限时好价！人气口红，上唇顺滑。", "店铺活动页热卖口红，品质严选。"]
-    visitors = 0.9 * plan.forecast(budgets, PARAMS)["visitors"].sum()
+    model = plan.forecast(budgets, PARAMS)
+    visitors = 0.9 * model["visitors"].sum()
     cvr, aov = 0.05, 150.0
-    gmv = visitors * cvr * aov
     p["kpis"] = {"visitors": visitors, "conversion_rate": cvr, "aov_cny": aov,
-                 "gmv_target_cny": gmv, "roi_target": float(funnel.roi(gmv, 200000.0))}
+                 "gmv_target_cny": visitors * cvr * aov,
+                 "roi_target": float(funnel.roi(model["paid_gmv_cny"].sum(), 200000.0))}
     return p
+
+
+def paid_gmv(p: dict, params: dict = PARAMS) -> float:
+    budgets = {ph["phase"]: ph["budget_cny"] for ph in p["phases"]}
+    return float(plan.forecast(budgets, params)["paid_gmv_cny"].sum())
 
 
 def failed(criteria: list[dict]) -> dict[str, str]:
@@ -120,16 +126,16 @@ def test_kpis_flag_percent_rates_broken_gmv_roas_for_roi_and_unreachable_visitor
     p = good_plan()
     p["kpis"]["gmv_target_cny"] *= 1.05
     assert "gmv_identity" in failed(plan.check_kpis(p, PARAMS))
-    p = good_plan()
-    k = p["kpis"]
-    k["roi_target"] = float(funnel.roas(k["gmv_target_cny"], 200000.0))
-    bad = failed(plan.check_kpis(p, PARAMS))
-    assert set(bad) == {"roi_identity"} and "ROAS" in bad["roi_identity"]
+    for wrong in (float(funnel.roas(paid_gmv(good_plan()), 200000.0)),  # ROAS for ROI
+                  float(funnel.roi(good_plan()["kpis"]["gmv_target_cny"], 200000.0))):
+        p = good_plan()
+        p["kpis"]["roi_target"] = wrong
+        bad = failed(plan.check_kpis(p, PARAMS))
+        assert set(bad) == {"roi_identity"} and "ROAS" in bad["roi_identity"]
     p = good_plan()
     k = p["kpis"]
     k["visitors"] *= 2
     k["gmv_target_cny"] = k["visitors"] * k["conversion_rate"] * k["aov_cny"]
-    k["roi_target"] = float(funnel.roi(k["gmv_target_cny"], 200000.0))
     bad = failed(plan.check_kpis(p, PARAMS))
     assert set(bad) == {"reachable"} and "访客" in bad["reachable"]
 
@@ -175,6 +181,7 @@ def test_split_budget_and_forecast_worked_example_and_bad_shares():
     assert f.loc["狂欢日", "visitors"] == pytest.approx(visitors)
     assert f.loc["狂欢日", "gmv_cny"] == pytest.approx(visitors * 0.035 * 2.2 * 150)
     assert f.loc["狂欢日", "gmv_per_cny"] == pytest.approx(0.035 * 2.2 * 150 / 1.8)
+    assert f.loc["狂欢日", "paid_gmv_cny"] == pytest.approx(400 / 1.8 * 0.035 * 2.2 * 150)
     for shares in ({"备货期": 1}, {p: 0 for p in plan.PHASES}, {**budgets, "狂欢日": -1}):
         with pytest.raises(BadParameterError):
             plan.split_budget(1000.0, shares)

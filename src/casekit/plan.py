@@ -13,8 +13,8 @@ A plan is a plain dict (JSON-able, so the grader can read it from a submission):
     Two different ad-copy lines that must pass :func:`casekit.compliance.check_copy`.
 ``kpis``
     ``visitors``, ``conversion_rate`` (a fraction), ``aov_cny``, ``gmv_target_cny``
-    (= visitors × conversion rate × AOV) and ``roi_target`` (= (GMV − budget) / budget,
-    :func:`casekit.funnel.roi`).
+    (= visitors × conversion rate × AOV) and ``roi_target`` (= (paid GMV − budget) / budget,
+    :func:`casekit.funnel.roi`, with the paid GMV that :func:`forecast` gives the phase budgets).
 
 Every ``check_*`` function has the grader's signature ``fn(plan, params) -> list[dict]``:
 ``params`` are the student's exercise parameters (``total_budget_cny``, ``product``,
@@ -207,7 +207,8 @@ def forecast(phase_budgets: Mapping[str, float], params: Mapping[str, Any]) -> p
     -------
     pandas.DataFrame
         One row per phase: phase, days, budget_cny, cpc_cny, visitors, conversion_rate,
-        aov_cny, gmv_cny, gmv_per_cny (GMV of one more CNY of paid budget, CNY).
+        aov_cny, gmv_cny, paid_gmv_cny (the part of the GMV the paid visitors bring, CNY),
+        gmv_per_cny (GMV of one more CNY of paid budget, CNY).
     """
     _, product, _ = _params(params)
     b = brief(product)
@@ -230,6 +231,8 @@ def forecast(phase_budgets: Mapping[str, float], params: Mapping[str, Any]) -> p
     out["conversion_rate"] = [b["conversion_rate"] * lift[p] for p in PHASES]
     out["aov_cny"] = b["aov_cny"]
     out["gmv_cny"] = funnel.gmv(out["visitors"], out["conversion_rate"], out["aov_cny"])
+    out["paid_gmv_cny"] = funnel.gmv(out["budget_cny"] / out["cpc_cny"], out["conversion_rate"],
+                                     out["aov_cny"])
     out["gmv_per_cny"] = out["conversion_rate"] * out["aov_cny"] / out["cpc_cny"]
     return out
 
@@ -471,9 +474,10 @@ def check_kpis(plan: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     list of dict
         Criteria ``kpi_form`` (1 point: five positive numbers, conversion rate a fraction
         below 1), ``gmv_identity`` (1: GMV target = visitors × conversion rate × AOV within
-        1 %), ``roi_identity`` (1: ROI target = (GMV − total budget) ÷ total budget within
-        1 %, at least 0.01) and ``reachable`` (1: visitors no more than the phase budgets
-        and organic traffic bring in :func:`forecast`, + 1 %).
+        1 %), ``roi_identity`` (1: ROI target = (paid GMV − total budget) ÷ total budget
+        within 1 %, at least 0.01, the paid GMV from :func:`forecast` of the phase budgets)
+        and ``reachable`` (1: visitors no more than the phase budgets and organic traffic
+        bring in :func:`forecast`, + 1 %).
     """
     total, _, _ = _params(params)
     ids = [("kpi_form", 1.0), ("gmv_identity", 1.0), ("roi_identity", 1.0), ("reachable", 1.0)]
@@ -494,25 +498,28 @@ def check_kpis(plan: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         ]
     product_gmv = k["visitors"] * k["conversion_rate"] * k["aov_cny"]
     gmv_ok = abs(k["gmv_target_cny"] - product_gmv) <= REL_TOL * product_gmv
-    roi = float(funnel.roi(k["gmv_target_cny"], total))
-    roi_ok = abs(k["roi_target"] - roi) <= max(REL_TOL * abs(roi), 0.01)
     budgets = [_number(p.get("budget_cny")) for p in plan["phases"]]
     names = [p.get("phase") for p in plan["phases"]]
     can_model = names == list(PHASES) and all(b is not None and b >= 0 for b in budgets)
     if can_model:
-        reach = float(forecast(dict(zip(PHASES, budgets, strict=True)), params)["visitors"].sum())
+        model = forecast(dict(zip(PHASES, budgets, strict=True)), params)
+        reach = float(model["visitors"].sum())
         reach_ok = k["visitors"] <= reach * (1 + REL_TOL)
         why_reach = (f"按你的阶段预算和自然流量，模型最多带来约 {reach:,.0f} 位访客，"
                      "你的 visitors 目标超出了它；降低目标或说明额外的流量来源。")
+        roi = float(funnel.roi(float(model["paid_gmv_cny"].sum()), total))
+        roi_ok = abs(k["roi_target"] - roi) <= max(REL_TOL * abs(roi), 0.01)
     else:
-        reach_ok, why_reach = False, "阶段预算还不完整，无法估算能带来多少访客。"
+        reach_ok = roi_ok = False
+        why_reach = "阶段预算还不完整，无法估算能带来多少访客。"
     return [
         _crit("kpi_form", True, 1, "KPI 五项都是合理的数字。", ""),
         _crit("gmv_identity", gmv_ok, 1, "GMV 目标 = 访客 × 转化率 × 客单价，算得对。",
               "GMV 目标应等于 visitors × conversion_rate × aov_cny（误差 1% 以内）。"),
-        _crit("roi_identity", roi_ok, 1, "ROI 目标与总预算一致。",
-              "roi_target 应等于 (GMV 目标 − 总预算) ÷ 总预算（funnel.roi）；"
-              "注意 ROI 不是投产比 ROAS。"),
+        _crit("roi_identity", roi_ok, 1, "ROI 目标与你的预算和预测一致。",
+              "roi_target 应等于 (付费带来的 GMV − 总预算) ÷ 总预算（funnel.roi），付费 GMV 是"
+              " plan.forecast 对你的阶段预算算出的 paid_gmv_cny 之和；自然流量的成交不算给广告，"
+              "ROI 也不是投产比 ROAS。"),
         _crit("reachable", reach_ok, 1, "访客目标在你的预算能带来的范围内。", why_reach),
     ]
 
