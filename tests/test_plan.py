@@ -205,3 +205,20 @@ def test_render_md_shows_every_phase_and_the_copy():
     for ph in plan.PHASES:
         assert f"| {ph} |" in text
     assert "上唇顺滑" in text and "200,000 元" in text
+
+
+def test_the_capstone_check_questions_name_plan_functions_worth_their_points():
+    import importlib
+    import json
+    from pathlib import Path
+
+    solution = Path(__file__).resolve().parents[1] / "solutions" / "10_capstone.ipynb"
+    questions = json.loads(solution.read_text(encoding="utf-8"))["metadata"]["casekit"][
+        "exercise"]["questions"]
+    checks = [q for q in questions if q["kind"] == "check"]
+    assert {q["check"] for q in checks} == {f"casekit.plan:{f.__name__}"
+                                            for f in plan.CHECKS.values()}
+    for q in checks:
+        module, name = q["check"].split(":")
+        fn = getattr(importlib.import_module(module), name)
+        assert sum(c["points"] for c in fn(plan.template(), PARAMS)) == q["points"], q["id"]
