@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from casekit import funnel, plan
-from casekit.errors import BadParameterError, CasekitError
+from casekit.errors import BadParameterError, CasekitError, PlanError
 
 PARAMS = {"total_budget_cny": 200000.0, "product": "口红", "presale_start_day": 25}
 
@@ -155,7 +155,7 @@ def test_the_reachable_visitors_depend_on_the_students_own_calendar():
                                  {**plan.template(), "kpis": [1, 2]},
                                  {**plan.template(), "copy_lines": "一条"}])
 def test_a_malformed_plan_fails_every_criterion_with_a_clear_message(bad):
-    with pytest.raises(plan.PlanError):
+    with pytest.raises(PlanError):
         plan.validate_plan(bad)
     for check in plan.CHECKS.values():
         crits = check(copy.deepcopy(bad), PARAMS)

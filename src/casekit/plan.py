@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from casekit import campaign, compliance, data, funnel
-from casekit.errors import BadParameterError, CasekitError
+from casekit.errors import BadParameterError, PlanError
 
 __all__ = [
     "CHECKS",
@@ -48,7 +48,6 @@ __all__ = [
     "PRODUCTS",
     "RUN_DAY",
     "YEAR",
-    "PlanError",
     "brief",
     "calendar",
     "check_budget",
@@ -85,10 +84,6 @@ _BRIEFS = {
              "坚果礼盒史上最低价，比天猫618更便宜，最佳年货之选，吃出好身体当天见效，唯一正宗。"),
 }
 PRODUCTS = tuple(_BRIEFS)
-
-
-class PlanError(CasekitError, ValueError):
-    """A plan that does not have the template's shape (a missing key, a wrong type)."""
 
 
 # --- the brief and the model ---------------------------------------------------------------
