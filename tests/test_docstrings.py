@@ -29,6 +29,7 @@ MODULES = [
     "casekit.exercise",
     "casekit.fileio",
     "casekit.funnel",
+    "casekit.plan",
     "casekit.charts",
     "casekit.widgets",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "HandoutError",
     "MissingColumnError",
     "NotebookError",
+    "PlanError",
     "SchemaViolationError",
     "SiteError",
     "UnknownDatasetError",
@@ -118,6 +119,10 @@ class WrongFileError(CasekitError, ValueError):
 
 class NotebookError(CasekitError, ValueError):
     """A notebook that is malformed or misses a required part."""
+
+
+class PlanError(CasekitError, ValueError):
+    """A capstone plan without the template's shape (a missing key, a wrong type)."""
 
 
 class SiteError(CasekitError, ValueError):

@@ -19,8 +19,8 @@ from casekit.course.templating import render
 MODULES = (
     "casekit.funnel", "casekit.ads", "casekit.campaign", "casekit.audience",
     "casekit.experiment", "casekit.diagnose", "casekit.compliance", "casekit.charts",
-    "casekit.widgets", "casekit.nb", "casekit.exercise", "casekit.data", "casekit.errors",
-    "casekit.fileio",
+    "casekit.widgets", "casekit.nb", "casekit.exercise", "casekit.plan", "casekit.data",
+    "casekit.errors", "casekit.fileio",
 )
 """Library modules documented on the page, in teaching order."""
 SECTION_TITLES = {
