@@ -145,11 +145,11 @@ def test_committed_exercises_are_current():
     assert A.stale_exercises(ROOT / "solutions", ROOT / "exercises") == []
 
 
-def test_at_least_nine_exercises_with_three_to_six_questions():
+def test_at_least_nine_exercises_with_four_to_seven_questions():  # issue 12: 4–7 per exercise
     solutions = N.discover(ROOT / "solutions")
     assert len(solutions) >= 9
     for path in solutions:
         nb = B.read_notebook(path)
         spec = N.exercise_spec(nb, str(path))
-        assert 3 <= len(spec["questions"]) <= 6, path.name
+        assert 4 <= len(spec["questions"]) <= 7, path.name
         assert any(s.vary for s in P.check_notebook(nb, str(path)).values()), path.name
