@@ -145,7 +145,7 @@ def test_committed_exercises_are_current():
     assert A.stale_exercises(ROOT / "solutions", ROOT / "exercises") == []
 
 
-def test_at_least_nine_exercises_with_three_to_seven_questions():
+def test_at_least_nine_exercises_with_four_to_seven_questions():
     # issue #12: 4-7 questions per exercise; the capstone grades its written plan in parts
     # (one `check` question per part), so it may have up to ten
     solutions = N.discover(ROOT / "solutions")
@@ -156,5 +156,5 @@ def test_at_least_nine_exercises_with_three_to_seven_questions():
         quiz = spec.get("role") == "quiz"  # the course-wide pre/post quiz has 12–15 items
         most = 10 if spec["id"] == "10_capstone" else 7  # the capstone's plan has 4 parts
         assert (12 <= len(spec["questions"]) <= 15) if quiz else (
-            3 <= len(spec["questions"]) <= most), path.name
+            4 <= len(spec["questions"]) <= most), path.name
         assert any(s.vary for s in P.check_notebook(nb, str(path)).values()), path.name
