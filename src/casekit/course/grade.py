@@ -39,10 +39,11 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from casekit.course import notebooks as N
 from casekit.course import params as P
-from casekit.course.answers import compare
+from casekit.course.answers import compare, tolerance_abs
 from casekit.errors import CasekitError
 from casekit.fileio import atomic_write_bytes
 
@@ -63,6 +64,8 @@ class QuestionResult:
     max_score: float
     status: str
     feedback_zh: str
+    answer: Any = None
+    mistake: str | None = None
 
 
 @dataclass
@@ -87,15 +90,39 @@ class SubmissionResult:
 # --- comparing answers ----------------------------------------------------------------------
 
 
+MISTAKE_SEP = "::"
+"""Key of a known mistake's value in the solution's exported answers: ``q1::ctr_percent``."""
+
+
+def _known_mistake(q: dict, got: Any, expected: dict) -> dict | None:
+    """The declared mistake of numeric question ``q`` that ``got`` matches, or None."""
+    value = got[0] if isinstance(got, list) and len(got) == 1 else got
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    for m in q.get("mistakes", []):
+        wrong = expected.get(q["id"] + MISTAKE_SEP + m["id"])
+        if not isinstance(wrong, int | float) or isinstance(wrong, bool):
+            continue
+        tol = tolerance_abs(q, float(wrong)) if q.get("kind") == "number" else 0.0
+        if abs(float(value) - float(wrong)) <= tol * (1 + 1e-9) + 1e-12 * abs(float(wrong)):
+            return m
+    return None
+
+
 def score_answers(spec: dict, got: dict, expected: dict) -> list[QuestionResult]:
     results = []
     for q in spec["questions"]:
-        status, feedback = compare(q, got.get(q["id"]), expected.get(q["id"]))
+        answer = got.get(q["id"])
+        status, feedback = compare(q, answer, expected.get(q["id"]))
         points = float(q["points"])
+        mistake = _known_mistake(q, answer, expected) if status == "incorrect" else None
+        if mistake:
+            feedback = (f"常见错误：{mistake.get('zh', '')}。请回看「{mistake.get('section', '')}」"
+                        "一节。")
         results.append(
             QuestionResult(
                 q["id"], q.get("title_zh", ""), points if status == "correct" else 0.0,
-                points, status, feedback,
+                points, status, feedback, answer, mistake["id"] if mistake else None,
             )
         )
     return results
@@ -108,6 +135,9 @@ def _dump_cell(spec: dict):
     import nbformat
 
     mapping = {q["id"]: q["answer"] for q in spec["questions"]}
+    for q in spec["questions"]:  # known mistakes' values (only the solution defines them)
+        for m in q.get("mistakes", []):
+            mapping[q["id"] + MISTAKE_SEP + m["id"]] = m["answer"]
     source = (
         "import casekit.exercise as _casekit_exercise\n"
         f"_casekit_exercise.dump_answers({mapping!r}, globals(), {ANSWERS_FILE!r})"
@@ -352,8 +382,22 @@ CREATE TABLE IF NOT EXISTS scores (
     student_id TEXT NOT NULL, exercise_id TEXT NOT NULL, question_id TEXT NOT NULL,
     title_zh TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL,
     status TEXT NOT NULL, feedback_zh TEXT NOT NULL,
+    answer_json TEXT, mistake TEXT,
     PRIMARY KEY (student_id, exercise_id, question_id));
 """
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Add the columns an older gradebook lacks (answer_json, mistake)."""
+    have = {row[1] for row in con.execute("PRAGMA table_info(scores)")}
+    for column in ("answer_json", "mistake"):
+        if column not in have:
+            con.execute(f"ALTER TABLE scores ADD COLUMN {column} TEXT")
+    con.commit()
+
+
+def _answer_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def record(gradebook: Path, results: Iterable[SubmissionResult]) -> None:
@@ -362,6 +406,7 @@ def record(gradebook: Path, results: Iterable[SubmissionResult]) -> None:
     con = sqlite3.connect(gradebook)
     try:
         con.executescript(SCHEMA)
+        _migrate(con)
         for r in results:
             with con:  # a transaction: all rows of this submission or none
                 con.execute("DELETE FROM scores WHERE student_id=? AND exercise_id=?",
@@ -374,9 +419,12 @@ def record(gradebook: Path, results: Iterable[SubmissionResult]) -> None:
                      ";".join(r.notes), r.score, r.max_score),
                 )
                 con.executemany(
-                    "INSERT INTO scores VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO scores (student_id, exercise_id, question_id, title_zh, score,"
+                    " max_score, status, feedback_zh, answer_json, mistake)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
                     [(r.student_id, r.exercise_id, q.question_id, q.title_zh, q.score,
-                      q.max_score, q.status, q.feedback_zh) for q in r.questions],
+                      q.max_score, q.status, q.feedback_zh, _answer_json(q.answer), q.mistake)
+                     for q in r.questions],
                 )
     finally:
         con.close()
@@ -393,6 +441,9 @@ def read_gradebook(gradebook: Path):
         )
     finally:
         con.close()
+    for column in ("answer_json", "mistake"):  # an older gradebook, opened read-only
+        if column not in scores.columns:
+            scores[column] = None
     return subs, scores
 
 
