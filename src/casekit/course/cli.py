@@ -1,5 +1,5 @@
 """The ``casekit`` command line: ``kernel``, ``data …``, ``build``, ``run``, ``assign``,
-``grade`` and ``site``."""
+``grade``, ``report``, ``guide`` and ``site``."""
 
 from __future__ import annotations
 
@@ -181,6 +181,38 @@ def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jo
     click.echo("graded: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     click.echo(f"gradebook: {out / 'gradebook.sqlite'}  csv: {out / 'grades.csv'}  "
                f"feedback: {out / 'feedback'}/")
+
+
+@main.command()
+@click.argument("grading", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: GRADING/report.html); CSVs go next to it.")
+@click.option("--compare", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Another grading folder (an earlier run or another class) to compare with.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.6, show_default=True,
+              help="Students whose total is below this share of the maximum are at risk.")
+@click.option("--solutions", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("solutions"), show_default=True,
+              help="Solutions: question levels, known mistakes and sections.")
+@click.option("--notebooks", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("notebooks"), show_default=True,
+              help="Course notebooks whose sections are suggested for revision.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with student_id,name: names, and students who handed in nothing.")
+def report(grading: Path, out: Path | None, compare: Path | None, threshold: float,
+           solutions: Path, notebooks: Path, roster: Path | None) -> None:
+    """Class report from GRADING/gradebook.sqlite: HTML page + one CSV per table (trainers)."""
+    from casekit.course import report as R
+    from casekit.errors import CasekitError
+
+    try:
+        result = R.report(grading, out=out, compare=compare, threshold=threshold,
+                          solutions=solutions, notebooks=notebooks, roster=roster)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    risk = len(result.tables["at_risk"])
+    click.echo(f"report: {result.html} ({risk} students at risk); "
+               f"{len(result.csv)} CSV files next to it")
 
 
 @main.command()
