@@ -441,7 +441,8 @@ def _charts(tables: dict) -> list[tuple[str, dict]]:
     dist = tables["distribution"]
     if not dist.empty:
         c = alt.Chart(dist).mark_bar().encode(
-            x=alt.X("score_pct_from:O", title="得分率（%，起点）"),
+            x=alt.X("score_pct_from:O", title="得分率（%，起点）",
+                    scale=alt.Scale(domain=list(range(0, 100, 10)))),
             y=alt.Y("students:Q", title="学生数"),
             tooltip=["exercise_id", "score_pct_from", "students"],
         ).properties(width=150, height=90).facet(

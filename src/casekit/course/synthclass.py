@@ -191,7 +191,7 @@ def synthetic_gradebook(gradebook: Path, specs: Mapping[str, dict], n_students: 
     Answers are numbers near a per-student "truth", some ×100, some declared mistakes,
     some missing; statuses include timeouts and kernel deaths.
     """
-    from casekit.course.grade import QuestionResult, SubmissionResult, record
+    from casekit.course.grade import QuestionResult, SubmissionResult
 
     rng = random.Random(seed)
     results = []
@@ -242,8 +242,34 @@ def synthetic_gradebook(gradebook: Path, specs: Mapping[str, dict], n_students: 
                     q["id"], q.get("title_zh", ""), pts if st == "correct" else 0.0, pts, st, "",
                     answer, mistake))
             results.append(sub)
-    record(gradebook, results)
+    _record_fast(gradebook, results)
     return sum(len(r.questions) for r in results)
+
+
+def _record_fast(gradebook: Path, results) -> None:
+    """:func:`casekit.course.grade.record`'s rows in one transaction (a fresh gradebook)."""
+    import sqlite3
+
+    from casekit.course.grade import SCHEMA, _answer_json
+
+    gradebook.parent.mkdir(parents=True, exist_ok=True)
+    gradebook.unlink(missing_ok=True)
+    con = sqlite3.connect(gradebook)
+    try:
+        con.executescript(SCHEMA)
+        with con:
+            con.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?)", [
+                (r.student_id, r.exercise_id, r.file, r.sha256, r.status, ";".join(r.notes),
+                 r.score, r.max_score) for r in results])
+            con.executemany(
+                "INSERT INTO scores (student_id, exercise_id, question_id, title_zh, score,"
+                " max_score, status, feedback_zh, answer_json, mistake)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(r.student_id, r.exercise_id, q.question_id, q.title_zh, q.score, q.max_score,
+                  q.status, q.feedback_zh, _answer_json(q.answer), q.mistake)
+                 for r in results for q in r.questions])
+    finally:
+        con.close()
 
 
 def _specs(solutions: Path) -> dict[str, dict]:
