@@ -492,6 +492,25 @@ def _read_roster(roster: Path | None) -> dict[str, str]:
     return {s.id: s.name for s in read_roster(roster)}
 
 
+def _vega(folder: Path) -> tuple[str, dict]:
+    """The vega bundle, kept in ``folder/.report-cache/`` per vl-convert-python version (making
+    it takes seconds; reading it back, milliseconds)."""
+    from importlib import metadata
+
+    from casekit.course.site.assets import vega_bundle
+
+    cache = folder / ".report-cache" / f"vega-{metadata.version('vl-convert-python')}.json"
+    if cache.is_file():
+        try:
+            cached = json.loads(cache.read_text(encoding="utf-8"))
+            return cached["js"], cached["versions"]
+        except (ValueError, KeyError):
+            pass
+    js, versions = vega_bundle()
+    atomic_write_bytes(cache, json.dumps({"js": js, "versions": versions}).encode("utf-8"))
+    return js, versions
+
+
 def class_tables(grading: Path, *, solutions: Path = Path("solutions"),
                  notebooks: Path = Path("notebooks"), threshold: float = DEFAULT_THRESHOLD,
                  rel_tol: float = GROUP_REL_TOL, roster: Path | None = None,
@@ -515,7 +534,6 @@ def report(grading: Path, *, out: Path | None = None, compare: Path | None = Non
            threshold: float = DEFAULT_THRESHOLD, rel_tol: float = GROUP_REL_TOL,
            roster: Path | None = None) -> Report:
     """Write the class report (HTML + one CSV per table); return its tables and paths."""
-    from casekit.course.site.assets import vega_bundle
     from casekit.course.templating import render
 
     info = _exercise_info(solutions, notebooks)
@@ -531,7 +549,7 @@ def report(grading: Path, *, out: Path | None = None, compare: Path | None = Non
         path = out.with_name(f"{out.stem}-{name}.csv")
         atomic_write_bytes(path, _csv_bytes(df))
         result.csv.append(path)
-    js, versions = vega_bundle()
+    js, versions = _vega(out.parent)
     charts = [(title, json.dumps(spec, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"))
               for title, spec in _charts(tables)]
     wrong = tables["wrong_answers"]
