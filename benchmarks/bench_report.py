@@ -3,9 +3,10 @@ course's exercises (rows written directly by `casekit.course.synthclass`, no gra
 
 Run: .venv/bin/python benchmarks/bench_report.py [--students 500] [--repeat 3] [--json FILE]
 
-Times (wall clock, and CPU time of the child process) the whole command `casekit report GRADING` in a fresh process (Python
-start, imports, vega bundle from its cache after the first run, tables, charts, HTML, CSVs), and `report()` called again in
-a warm process. Prints a table; no assertions. The target of issue #15: ≤ 10 s for 500 × 9.
+Times the whole command `casekit report GRADING` in a fresh process (wall clock, and the
+child's CPU time: Python start, imports, the vega bundle (from its cache after the first run),
+tables, charts, HTML, CSVs), and `report()` called again in a warm process. Prints a table;
+no assertions. The target of issue #15: ≤ 10 s for 500 × 9.
 """
 
 from __future__ import annotations
