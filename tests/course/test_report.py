@@ -30,8 +30,8 @@ def graded(tmp_path_factory):
     S.write_class(solutions, root, RC.STUDENTS, RC.PLAN)
     # generous limits: the shared test machine may be slow; the planted loop is stopped by
     # the per-cell limit
-    G.grade(root / "submissions", solutions_dir=solutions, out_dir=root / "grading", jobs=2,
-            cell_timeout=30, notebook_timeout=900, progress=False)
+    G.grade(root / "submissions", solutions_dir=solutions, out_dir=root / "grading", jobs=1,
+            cell_timeout=30, notebook_timeout=600, progress=False)
     return root, solutions, notebooks
 
 
