@@ -88,3 +88,20 @@ def test_threshold_must_be_a_share(tmp_path: Path):
     G.record(tmp_path / "gradebook.sqlite", [_sub("s01", {})])
     with pytest.raises(R.ReportError, match="between 0 and 1"):
         R.class_tables(tmp_path, threshold=60, solutions=tmp_path, notebooks=tmp_path)
+
+
+def test_timeouts_and_dead_kernels_put_a_student_at_risk(tmp_path: Path):
+    dead = _sub("s02", {})
+    dead.status, dead.questions = "kernel_died", []
+    slow = _sub("s03", {})
+    slow.notes = ["cell_timeouts=1"]
+    stopped = _sub("s04", {})
+    stopped.status, stopped.questions = "timeout", []
+    G.record(tmp_path / "gradebook.sqlite", [_sub("s01", {}), dead, slow, stopped])
+    risk = R.class_tables(tmp_path, solutions=tmp_path, notebooks=tmp_path, threshold=0.1)[
+        "at_risk"].set_index("student_id")
+    assert set(risk.index) == {"s02", "s03", "s04"}
+    assert risk.loc["s02", "kernel_died"] == toy.EXERCISE_ID
+    assert risk.loc["s03", "timeouts"] == toy.EXERCISE_ID and not risk.loc["s03",
+                                                                             "below_threshold"]
+    assert risk.loc["s04", "timeouts"] == toy.EXERCISE_ID
