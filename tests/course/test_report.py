@@ -39,7 +39,7 @@ def graded(tmp_path_factory):
 def made(graded):
     root, solutions, notebooks = graded
     result = R.report(root / "grading", solutions=solutions, notebooks=notebooks,
-                      roster=root / "roster.csv", threshold=0.5)
+                      roster=root / "roster.csv", threshold=0.35)
     return root, result
 
 
@@ -87,8 +87,9 @@ def test_report_finds_exactly_the_planted_wrong_answers(made):
         ("unanswered", "未作答"): {"s08"},
     }
     assert _groups(result, "q2") == {("unanswered", "未作答"): {"s08", "s10"}}
-    ((group, _), students), = _groups(result, "q3").items()
-    assert group == "choice" and students == {"s07", "s10"}
+    q3 = _groups(result, "q3")  # each wrong letter is its own group (right letters vary)
+    assert {g for g, _ in q3} == {"choice"}
+    assert set().union(*q3.values()) == {"s07", "s10"}
     assert _groups(result, "q4") == {}  # free text waits for the trainer: never "wrong"
     w = result.tables["wrong_answers"]
     sections = dict(zip(w["group"] + "/" + w["question_id"], w["section"], strict=True))
@@ -115,7 +116,8 @@ def test_report_lists_exactly_the_students_at_risk(made):
     assert risk.loc["s11", "missing"] == EX and risk.loc["s11", "name"] == "学生s11"
     assert risk.loc["s09", "timeouts"] == EX and not risk.loc["s09", "below_threshold"]
     assert risk.loc["s10", "below_threshold"] and risk.loc["s10", "score"] == 0
-    assert risk.loc["s08", "below_threshold"] and risk.loc["s08", "score_pct"] < 0.5
+    # q4 (free text) waits for the trainer, so the best automatic score is 4 of 5
+    assert risk.loc["s08", "below_threshold"] and risk.loc["s08", "score_pct"] == 0.2
     ex = result.tables["exercises"].iloc[0]
     assert (ex["submitted"], ex["missing"]) == (10, 1)
 
@@ -148,7 +150,7 @@ def test_compare_shows_what_changed(graded, tmp_path):
     runner = CliRunner()
     res = runner.invoke(main, ["report", str(root / "grading"), "--compare", str(before),
                                "--out", str(out), "--solutions", str(solutions),
-                               "--notebooks", str(notebooks), "--threshold", "0.5"])
+                               "--notebooks", str(notebooks), "--threshold", "0.35"])
     assert res.exit_code == 0, res.output
     changes = __import__("pandas").read_csv(out.with_name("class-changes.csv"),
                                             encoding="utf-8-sig", keep_default_na=False)
