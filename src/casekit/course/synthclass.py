@@ -250,7 +250,10 @@ def _record_fast(gradebook: Path, results) -> None:
     """:func:`casekit.course.grade.record`'s rows in one transaction (a fresh gradebook)."""
     import sqlite3
 
-    from casekit.course.grade import SCHEMA, _answer_json
+    from casekit.course.grade import SCHEMA
+
+    def answer_json(value):  # as the contract stores it: NULL when unanswered
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     gradebook.parent.mkdir(parents=True, exist_ok=True)
     gradebook.unlink(missing_ok=True)
@@ -266,7 +269,7 @@ def _record_fast(gradebook: Path, results) -> None:
                 " max_score, status, feedback_zh, answer_json, mistake)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [(r.student_id, r.exercise_id, q.question_id, q.title_zh, q.score, q.max_score,
-                  q.status, q.feedback_zh, _answer_json(q.answer), q.mistake)
+                  q.status, q.feedback_zh, answer_json(q.answer), q.mistake)
                  for r in results for q in r.questions])
     finally:
         con.close()
