@@ -549,7 +549,7 @@ def report(grading: Path, *, out: Path | None = None, compare: Path | None = Non
         path = out.with_name(f"{out.stem}-{name}.csv")
         atomic_write_bytes(path, _csv_bytes(df))
         result.csv.append(path)
-    js, versions = _vega(out.parent)
+    js, versions = _vega(grading if grading.is_dir() else grading.parent)
     charts = [(title, json.dumps(spec, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"))
               for title, spec in _charts(tables)]
     wrong = tables["wrong_answers"]
