@@ -1,6 +1,6 @@
 """The ``casekit`` command line: ``kernel``, ``data …``, ``build``, ``run``, ``assign``,
-``grade``, ``review``, ``variants``, ``quiz-gain``, ``guide``, ``site``, ``handouts``,
-``index``, ``new`` and ``check``."""
+``grade``, ``review``, ``report``, ``variants``, ``quiz-gain``, ``guide``, ``site``,
+``handouts``, ``index``, ``new`` and ``check``."""
 
 from __future__ import annotations
 
@@ -305,6 +305,38 @@ def variants(paths: tuple[Path, ...], students: int) -> None:
                            f"{r['summary']}{flag}")
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("grading", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: GRADING/report.html); CSVs go next to it.")
+@click.option("--compare", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Another grading folder (an earlier run or another class) to compare with.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.6, show_default=True,
+              help="Students whose total is below this share of the maximum are at risk.")
+@click.option("--solutions", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("solutions"), show_default=True,
+              help="Solutions: question levels, known mistakes and sections.")
+@click.option("--notebooks", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("notebooks"), show_default=True,
+              help="Course notebooks whose sections are suggested for revision.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with student_id,name: names, and students who handed in nothing.")
+def report(grading: Path, out: Path | None, compare: Path | None, threshold: float,
+           solutions: Path, notebooks: Path, roster: Path | None) -> None:
+    """Class report from GRADING/gradebook.sqlite: HTML page + one CSV per table (trainers)."""
+    from casekit.course import report as R
+    from casekit.errors import CasekitError
+
+    try:
+        result = R.report(grading, out=out, compare=compare, threshold=threshold,
+                          solutions=solutions, notebooks=notebooks, roster=roster)
+    except CasekitError as exc:
+        raise click.ClickException(str(exc)) from None
+    risk = len(result.tables["at_risk"])
+    click.echo(f"report: {result.html} ({risk} students at risk); "
+               f"{len(result.csv)} CSV files next to it")
 
 
 @main.command()

@@ -450,6 +450,19 @@ def apply_manual_marks(con: sqlite3.Connection, student_id: str, exercise_id: st
                 "WHERE student_id=? AND exercise_id=?", (student_id, exercise_id))
 
 
+def _migrate(con: sqlite3.Connection) -> None:
+    """Add the columns an older gradebook lacks (answer_json, mistake)."""
+    have = {row[1] for row in con.execute("PRAGMA table_info(scores)")}
+    for column in ("answer_json", "mistake"):
+        if column not in have:
+            con.execute(f"ALTER TABLE scores ADD COLUMN {column} TEXT")
+    con.commit()
+
+
+def _answer_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 def record(gradebook: Path, results: Iterable[SubmissionResult]) -> None:
     """Replace each (student, exercise)'s rows; one transaction per submission."""
     con = open_gradebook(gradebook)
@@ -489,6 +502,9 @@ def read_gradebook(gradebook: Path):
         )
     finally:
         con.close()
+    for column in ("answer_json", "mistake"):  # an older gradebook, opened read-only
+        if column not in scores.columns:
+            scores[column] = None
     return subs, scores
 
 

@@ -84,6 +84,7 @@ def inputs_digest(
     for role, folder in (("instructor", instructor_dir), ("docs", docs_dir),
                          ("docs-reading", docs_dir / "reading")):
         add(role, folder, folder.glob("*.md") if folder.is_dir() else [])
+    add("instructor-files", instructor_dir, pages.instructor_files(instructor_dir))
     data_root = datasets_dir()
     add("datasets", data_root, (p for p in data_root.rglob("*") if p.is_file()))
     pkg = Path(casekit.__file__).resolve().parent
@@ -154,7 +155,11 @@ def render_site(
     data_pages, n_terms = pages.data_pages(catalog, load)
     site += data_pages
     site.append(pages.glossary_page(load("glossary") if "glossary" in catalog else None))
-    instructor_pages, instructor_entries = pages.instructor_pages(instructor_dir)
+    instructor_dir = Path(instructor_dir)
+    class_report = (f"instructor/{pages.CLASS_REPORT}"  # `casekit report … --out` put it there
+                    if (instructor_dir / pages.CLASS_REPORT).is_file() else None)
+    instructor_pages, instructor_entries = pages.instructor_pages(instructor_dir, class_report)
+    extra = pages.instructor_files(instructor_dir)
     site += instructor_pages
     doc_entries: list[tuple[str, str]] = []
     if docs_dir is not None and Path(docs_dir).is_dir():
@@ -176,6 +181,8 @@ def render_site(
     files: dict[str, bytes] = {}
     for e in exercises:
         files[f"exercises/{e.slug}.ipynb"] = e.path.read_bytes()
+    for path in extra:  # images of the notes, the class report and its CSVs
+        files[f"instructor/{path.relative_to(instructor_dir).as_posix()}"] = path.read_bytes()
     files["assets/vega/vega-bundle.js"] = (assets.bundle_header(versions) + js + "\n").encode()
     files["assets/vega/NOTICE.txt"] = assets.notice(versions).encode("utf-8")
     files["assets/casekit.js"] = assets.chart_js().encode("utf-8")

@@ -711,10 +711,32 @@ def _markdown_section(
     return pages, entries[1:]
 
 
-def instructor_pages(folder: Path) -> tuple[list[Page], list[tuple[str, str]]]:
-    """``instructor/*.md`` as pages, an index, and the (path, title) of each note."""
-    return _markdown_section(folder, "instructor", "instructor", "讲师 Instructor",
-                             "instructor.html.j2")
+CLASS_REPORT = "report.html"
+"""``casekit report grading --out instructor/report.html`` puts the class report here."""
+
+
+def instructor_files(folder: Path) -> list[Path]:
+    """Files the instructor notes show or link: ``img/*.png|svg``, the class report + CSVs."""
+    if not folder.is_dir():
+        return []
+    files = [p for p in sorted((folder / "img").glob("*")) if p.suffix in (".png", ".svg")]
+    if (folder / CLASS_REPORT).is_file():
+        files += [folder / CLASS_REPORT, *sorted(folder.glob("report-*.csv"))]
+    return files
+
+
+def instructor_pages(folder: Path, report: str | None = None
+                     ) -> tuple[list[Page], list[tuple[str, str]]]:
+    """``instructor/*.md`` as pages, an index, and the (path, title) of each note.
+
+    ``report``: site path of the class report, linked from the index when given.
+    """
+    pages, entries = _markdown_section(folder, "instructor", "instructor", "讲师 Instructor",
+                                       "instructor.html.j2")
+    if report:
+        index = pages[0]
+        index.body = _body("instructor.html.j2", index.path, entries=entries, report=report)
+    return pages, entries
 
 
 def doc_pages(folder: Path) -> tuple[list[Page], list[tuple[str, str]]]:
