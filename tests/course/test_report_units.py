@@ -52,7 +52,7 @@ def test_an_old_gradebook_gains_the_answer_columns(tmp_path: Path):
 def test_known_mistake_is_matched_with_the_question_tolerance():
     q = {**toy.QUESTIONS[0], "mistakes": [RC.MISTAKE]}
     spec = {"questions": [q]}
-    expected = {"q1": 0.05, "q1::ctr_inverted": 20.0}
+    expected = {"q1": 0.05, G.MISTAKE_KEY.format(qid="q1", mid="ctr_inverted"): 20.0}
     (hit,) = G.score_answers(spec, {"q1": 20.0 * (1 + 5e-7)}, expected)
     assert (hit.status, hit.mistake, hit.answer) == ("incorrect", "ctr_inverted", 20.0 * (1 + 5e-7))
     assert RC.MISTAKE["section"] in hit.feedback_zh and "20" not in hit.feedback_zh

@@ -59,7 +59,7 @@ def _metadata(root: Path, slug: str) -> tuple[bool, str]:
                     problems.append(f"{path.name}: no '## 预计用时' in minutes")
                 if not N.discussion_questions(nb):
                     problems.append(f"{path.name}: no numbered questions under '## 讨论题'")
-                if not coursemap._cited_articles(nb):
+                if not coursemap.cited_articles(nb):
                     problems.append(f"{path.name}: cites no article (write （来源：A00x）)")
             else:
                 N.exercise_spec(nb, str(path))

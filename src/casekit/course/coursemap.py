@@ -33,7 +33,7 @@ MAX_SOURCES = 3
 COLUMNS_ZH = ("编号", "标题", "你将动手做什么", "预计用时（分钟）", "主要源文章", "类型")
 
 
-def _cited_articles(nb) -> list[str]:
+def cited_articles(nb) -> list[str]:
     """Article ids the notebook cites, most cited first (ties by id), at most three."""
     counts: Counter[str] = Counter()
     for text in N.markdown_cells(nb):
@@ -71,7 +71,7 @@ def entries(notebooks_dir: Path | str = "notebooks") -> list[dict[str, Any]]:
             "role": N.role(nb, path),
             "summary_zh": summary,
             "minutes": head.minutes,
-            "sources": _cited_articles(nb),
+            "sources": cited_articles(nb),
         })
     return out
 
