@@ -27,45 +27,16 @@ SOLUTIONS = {p.stem: p for p in N.discover(ROOT / "solutions")}
 NAMES = [*SOLUTIONS, rich.EXERCISE_ID]
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """name → (spec, variants), each solution run at most once per test module."""
-    cache: dict[str, tuple[dict, list[V.Variant]]] = {}
-    folder = tmp_path_factory.mktemp("variants")
-
-    def get(name: str):
-        if name not in cache:
-            path = SOLUTIONS.get(name) or rich.write_solution(folder)
-            spec = N.exercise_spec(N.read_notebook(path), str(path))
-            cache[name] = (spec, V.run_variants(path, V.student_ids(N_STUDENTS)))
-        return cache[name]
-
-    return get
+_RUNS: dict[str, tuple[dict, list[V.Variant]]] = {}
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_the_solution_gets_full_marks_for_every_student(run, name):
-    spec, variants = run(name)
-    assert len(variants) == N_STUDENTS
-    for v in variants:
-        got = json.loads(json.dumps({q["id"]: V.seen_answer(q, v, spec["id"])
-                                     for q in spec["questions"]}))
-        results = G.score_answers(spec, got, v.answers, student_id=v.student_id, params=v.values)
-        for q, r in zip(spec["questions"], results, strict=True):
-            want = "needs_review" if q["kind"] == "text" else "correct"
-            assert (r.status, r.mistake) == (want, None), (v.student_id, v.values, q["id"],
-                                                           r.feedback_zh)
-            if want == "correct":
-                assert r.score == r.max_score
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_no_answer_is_the_same_for_every_student(run, name):
-    spec, variants = run(name)
-    rows = V.spread(spec, variants)
-    same = [r["question"] for r in rows if r["kind"] not in ("text", "check")
-            and r["distinct"] == 1]
-    assert same == [], f"{name}: the same correct answer for all {N_STUDENTS} students: {same}"
+def _run(name: str, folder: Path) -> tuple[dict, list[V.Variant]]:
+    """name → (spec, variants): each solution runs 30 times, once per test process."""
+    if name not in _RUNS:
+        path = SOLUTIONS.get(name) or rich.write_solution(folder)
+        spec = N.exercise_spec(N.read_notebook(path), str(path))
+        _RUNS[name] = (spec, V.run_variants(path, V.student_ids(N_STUDENTS)))
+    return _RUNS[name]
 
 
 def _tables(value):
@@ -80,41 +51,68 @@ def _numbers(rows):
     return [c for r in rows for c in r if isinstance(c, int | float) and not isinstance(c, bool)]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_no_table_answer_is_degenerate(run, name):
-    _, variants = run(name)
-    for v in variants:
-        for qid, value in v.answers.items():
-            for rows in _tables(value):
-                nums = _numbers(rows)
-                assert rows, f"{name} {qid} for {v.student_id}: an empty table"
-                assert not nums or any(n != 0 for n in nums), (
-                    f"{name} {qid} for {v.student_id} ({v.values}): a table of zeros")
+class _Variants:
+    """The checks for one solution. One class per solution, so ``pytest -n auto --dist
+    loadscope`` spreads the solutions (each ~30 kernel runs) over the workers."""
 
+    name: str
 
-def _declared_mistakes():
-    out = []
-    specs = {name: N.exercise_spec(N.read_notebook(p), str(p)) for name, p in SOLUTIONS.items()}
-    specs[rich.EXERCISE_ID] = rich.solution_notebook().metadata["casekit"]["exercise"]
-    for name, spec in specs.items():
+    @pytest.fixture(scope="class")
+    def run(self, tmp_path_factory):
+        return _run(self.name, tmp_path_factory.mktemp("variants"))
+
+    def test_the_solution_gets_full_marks_for_every_student(self, run):
+        spec, variants = run
+        assert len(variants) == N_STUDENTS
+        for v in variants:
+            got = json.loads(json.dumps({q["id"]: V.seen_answer(q, v, spec["id"])
+                                         for q in spec["questions"]}))
+            results = G.score_answers(spec, got, v.answers, student_id=v.student_id,
+                                      params=v.values)
+            for q, r in zip(spec["questions"], results, strict=True):
+                want = "needs_review" if q["kind"] == "text" else "correct"
+                assert (r.status, r.mistake) == (want, None), (v.student_id, v.values, q["id"],
+                                                               r.feedback_zh)
+                if want == "correct":
+                    assert r.score == r.max_score
+
+    def test_no_answer_is_the_same_for_every_student(self, run):
+        spec, variants = run
+        rows = V.spread(spec, variants)
+        same = [r["question"] for r in rows if r["kind"] not in ("text", "check")
+                and r["distinct"] == 1]
+        assert same == [], (
+            f"{self.name}: the same correct answer for all {N_STUDENTS} students: {same}")
+
+    def test_no_table_answer_is_degenerate(self, run):
+        _, variants = run
+        for v in variants:
+            for qid, value in v.answers.items():
+                for rows in _tables(value):
+                    nums = _numbers(rows)
+                    assert rows, f"{self.name} {qid} for {v.student_id}: an empty table"
+                    assert not nums or any(n != 0 for n in nums), (
+                        f"{self.name} {qid} for {v.student_id} ({v.values}): a table of zeros")
+
+    def test_each_declared_mistake_triggers_its_feedback(self, run):
+        spec, variants = run
+        v = variants[0]
         for q in spec["questions"]:
-            for m in q.get("mistakes", []):
-                out.append(pytest.param(name, q["id"], m["id"], id=f"{name}-{q['id']}-{m['id']}"))
-    return out
+            for mistake in q.get("mistakes", []):
+                mid = mistake["id"]
+                value = v.answers[G.MISTAKE_KEY.format(qid=q["id"], mid=mid)]
+                assert value is not None, f"the solution does not set {mistake['answer']}"
+                (r,) = G.score_answers({"id": spec["id"], "questions": [q]}, {q["id"]: value},
+                                       v.answers, student_id=v.student_id, params=v.values)
+                assert (r.status, r.mistake) == ("incorrect", mid), (q["id"], r.feedback_zh)
+                assert mistake["zh"] in r.feedback_zh and mistake["section"] in r.feedback_zh
+                expected = v.answers[q["id"]]
+                for shown in {repr(expected), f"{expected:g}", f"{expected:.2f}",
+                              f"{expected:.4f}"}:
+                    assert shown not in r.feedback_zh, (q["id"], mid)
 
 
-@pytest.mark.parametrize(("name", "qid", "mistake_id"), _declared_mistakes())
-def test_each_declared_mistake_triggers_its_feedback(run, name, qid, mistake_id):
-    spec, variants = run(name)
-    q = next(q for q in spec["questions"] if q["id"] == qid)
-    mistake = next(m for m in q["mistakes"] if m["id"] == mistake_id)
-    v = variants[0]
-    value = v.answers[G.MISTAKE_KEY.format(qid=qid, mid=mistake_id)]
-    assert value is not None, f"the solution does not set {mistake['answer']}"
-    (r,) = G.score_answers({"id": spec["id"], "questions": [q]}, {qid: value}, v.answers,
-                           student_id=v.student_id, params=v.values)
-    assert (r.status, r.mistake) == ("incorrect", mistake_id), r.feedback_zh
-    assert mistake["zh"] in r.feedback_zh and mistake["section"] in r.feedback_zh
-    expected = v.answers[qid]
-    for shown in {repr(expected), f"{expected:g}", f"{expected:.2f}", f"{expected:.4f}"}:
-        assert shown not in r.feedback_zh
+for _name in NAMES:
+    _cls = type(f"TestVariants_{_name}", (_Variants,), {"name": _name})
+    globals()[_cls.__name__] = _cls
+del _name, _cls
