@@ -58,8 +58,9 @@ class _Variants:
     name: str
 
     @pytest.fixture(scope="class")
-    def run(self, tmp_path_factory):
-        return _run(self.name, tmp_path_factory.mktemp("variants"))
+    @classmethod
+    def run(cls, tmp_path_factory):
+        return _run(cls.name, tmp_path_factory.mktemp("variants"))
 
     def test_the_solution_gets_full_marks_for_every_student(self, run):
         spec, variants = run
