@@ -16,6 +16,7 @@ from casekit.course import grade as G
 from casekit.course import guide
 from casekit.course import notebooks as N
 from casekit.course import quiz as Q
+from casekit.course import variants as V
 from casekit.course.cli import main
 from casekit.errors import QuizGainError
 
@@ -83,7 +84,17 @@ def test_quiz_is_gradable_end_to_end(tmp_path):
     guess = tmp_path / "submissions" / "s002"
     good.mkdir(parents=True)
     guess.mkdir(parents=True)
-    shutil.copy2(QUIZ, good / QUIZ.name)
+    # s001 answers right: each option's letter in s001's own shuffled order
+    spec = N.exercise_spec(N.read_notebook(QUIZ), str(QUIZ))
+    (variant,) = V.run_variants(QUIZ, ["s001"])
+    letters = {q["answer"]: V.seen_answer(q, variant, spec["id"]) for q in spec["questions"]}
+    right = nbformat.read(ROOT / "exercises" / QUIZ.name, as_version=4)
+    for cell in right.cells:
+        if cell.cell_type == "code":
+            cell.source = re.sub(r"^(q\d+_choice) = None$",
+                                 lambda m: f"{m.group(1)} = {letters[m.group(1)]!r}",
+                                 cell.source, flags=re.M)
+    nbformat.write(right, good / QUIZ.name)
     exercise = nbformat.read(ROOT / "exercises" / QUIZ.name, as_version=4)
     for cell in exercise.cells:
         if cell.cell_type == "code":
