@@ -462,9 +462,9 @@ def main(argv: list[str] | None = None) -> None:
         (own / sub).mkdir(exist_ok=True)
         os.environ[var] = str(own / sub)
     _preload()
-    from casekit.course.sandbox import _read_roots
+    from casekit.course.sandbox import read_roots as allowed_reads
 
-    read_roots = _read_roots("")
+    read_roots = allowed_reads()
     shell = _make_shell()
     keep = {os.getpid(), os.getppid(), 1}
     out.write(json.dumps({"ready": True}).encode() + b"\n")

@@ -656,7 +656,7 @@ def grade(
                dynamic_ncols=True)
     if unchanged and progress:
         bar.write(f"casekit grade: {len(unchanged)} unchanged submission(s) already graded, "
-                  "skipped")
+                  "skipped", file=sys.stderr)
     if todo:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         stream = _run_cluster(todo, cluster) if cluster else _run_local(todo, workers)
