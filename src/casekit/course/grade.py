@@ -594,7 +594,7 @@ def _run_cluster(todo: list[GradeJob], address):
                                    solutions[job.solution], pure=False,
                                    key=f"casekit-grade-{job.student_id}-{job.exercise_id}")
             futures[future] = job
-        for future in dask_completed(futures):
+        for future in dask_completed(futures, loop=client.loop):
             job = futures[future]
             try:
                 yield job, future.result()
