@@ -107,10 +107,10 @@ def resumed(course):
     return out, killed_midway, recorded, stdout, stderr
 
 
-def test_a_tampering_submission_cannot_change_the_next_students_result(resumed):
+def test_a_tampering_submission_changes_no_other_students_result(resumed):
     out = resumed[0]
     scores = {(s, q): (score, status) for s, q, score, status in _scores(out / "gradebook.sqlite")}
-    for student in ("s02", "s04", "s05", "s06"):  # graded after s01 by the same fork server
+    for student in ("s02", "s04", "s05", "s06"):
         assert scores[(student, "q1")] == (2, "correct")
         assert scores[(student, "q2")] == (1, "correct")
         assert scores[(student, "q3")] == (1, "correct")
@@ -171,9 +171,7 @@ def test_a_local_dask_cluster_gives_the_same_grades(course, resumed):
 
 @pytest.fixture(scope="module")
 def zygote():
-    if not BWRAP_OK:
-        pytest.skip(f"no bubblewrap sandbox here: {BWRAP_WHY}")
-    with Zygote("bwrap") as z:
+    with Zygote("bwrap" if BWRAP_OK else "python") as z:
         yield z
 
 
@@ -181,6 +179,24 @@ def _run(zygote, *cells: str) -> tuple[str, list, Path]:
     scratch = zygote.new_scratch()
     status, errors = zygote.run(scratch, list(cells), cell_timeout=30, notebook_timeout=120)
     return status, errors, scratch
+
+
+def test_consecutive_children_of_one_fork_server_share_nothing(zygote):
+    status, errors, _ = _run(zygote, (
+        "import pandas as pd, casekit.funnel as f\n"
+        "pd.DataFrame.sum = lambda *a, **k: 42\nf.funnel_rates = None\nleak = 'x'"
+    ), TAMPER)
+    assert (status, errors) == ("ok", [None, None])
+    status, errors, _ = _run(zygote, (
+        "import builtins, numpy as np, pandas as pd, casekit.funnel as f\n"
+        "import casekit.exercise as cx\n"
+        "assert len('abc') == 3 and not hasattr(builtins, 'q1_ctr')\n"
+        "assert 'leak' not in globals() and callable(f.funnel_rates)\n"
+        "assert cx.dump_answers.__module__ == 'casekit.exercise'\n"
+        "assert int(pd.DataFrame({'a': [1, 2]}).sum()['a']) == 3\n"
+        "assert np.random.default_rng(1).random() != np.random.default_rng(0).random()"
+    ))
+    assert (status, errors) == ("ok", [None])
 
 
 @needs_bwrap
