@@ -289,14 +289,11 @@ class Zygote:
         else:
             status = json.loads(line)["status"]
         errors: list = []
-        run_file = scratch / RUN_FILE
         if status == "ok":
-            try:
-                info = json.loads(run_file.read_text(encoding="utf-8"))
-                errors = info["errors"] if info.get("done") is True else []
-                if info.get("done") is not True:
-                    status = "kernel_died"
-            except (OSError, ValueError, KeyError, TypeError):
+            info = read_untrusted_json(scratch / RUN_FILE)
+            if isinstance(info, dict) and info.get("done") is True:
+                errors = info.get("errors")
+            else:
                 status = "kernel_died"
         return status, errors if isinstance(errors, list) else []
 
@@ -320,6 +317,25 @@ class Zygote:
             return None
         line = self._proc.stdout.readline()
         return line or None
+
+
+def read_untrusted_json(path: Path, max_bytes: int = 5 * 2**20):
+    """JSON written by a submission's process, or None (missing, too big, invalid, or a
+    symbolic link anywhere in ``path``'s last two parts: a student may plant one in scratch)."""
+    if path.parent.is_symlink() or path.is_symlink():
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        raw = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def _cgroup_pids(group: Path) -> list[int]:
@@ -457,6 +473,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
+    # Not dumpable: a child may not ptrace the zygote or write its memory via /proc/PID/mem
+    # (children inherit this).
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
     own = Path(tempfile.mkdtemp(prefix="casekit-zygote-home-", dir=os.environ.get("TMPDIR")))
     for var, sub in _ENV_DIRS.items():
         (own / sub).mkdir(exist_ok=True)

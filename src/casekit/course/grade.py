@@ -42,6 +42,7 @@ from pathlib import Path
 from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.course.answers import compare
+from casekit.course.forkserver import read_untrusted_json
 from casekit.errors import CasekitError
 from casekit.fileio import atomic_write_bytes
 
@@ -174,13 +175,7 @@ def _run_cells(zygote, nb, source_path: Path | None, *, cell_timeout: int,
     status, errors = zygote.run(scratch, cells, cell_timeout=cell_timeout,
                                 notebook_timeout=notebook_timeout, guard=guard,
                                 memory_mb=memory_mb)
-    answers_file = scratch / ANSWERS_FILE
-    got = None
-    if answers_file.is_file() and answers_file.stat().st_size < 5 * 2**20:
-        try:
-            got = json.loads(answers_file.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            got = None
+    got = read_untrusted_json(scratch / ANSWERS_FILE)
     shutil.rmtree(scratch, ignore_errors=True)
     return status, errors, got
 
