@@ -75,8 +75,12 @@ def main() -> None:
             for student in students:
                 src = tmp / "submissions" / student.id / solution_path.name
                 km = KernelManager(kernel_name="casekit", transport="ipc", ip=str(tmp / "k"))
-                pm.execute_notebook(str(src), str(tmp / "pm-out.ipynb"), kernel_name="casekit",
-                                    progress_bar=False, km=km)
+                try:
+                    pm.execute_notebook(str(src), str(tmp / "pm-out.ipynb"),
+                                        kernel_name="casekit", progress_bar=False, km=km)
+                finally:  # papermill leaves a kernel it did not start running
+                    if km.has_kernel:
+                        km.shutdown_kernel(now=True)
             papermill_s = time.perf_counter() - t0
             rows.append({"method": "papermill, one by one", "seconds": papermill_s})
 
@@ -91,7 +95,7 @@ def main() -> None:
 
             with LocalCluster(n_workers=args.cluster_workers, threads_per_worker=1,
                               processes=True, dashboard_address=None) as cluster:
-                cluster_s, cres = _grade(tmp, "out-cluster", args,
+                cluster_s, _ = _grade(tmp, "out-cluster", args,
                                          cluster=cluster.scheduler_address)
             same = _table(tmp / "out") == _table(tmp / "out-cluster")
             rows.append({"method": f"casekit grade (Dask, {args.cluster_workers} workers)",
