@@ -93,6 +93,9 @@ def main() -> None:
         if args.cluster_workers:
             from dask.distributed import LocalCluster
 
+            # cold like the local run: workers keep expected answers in their temp folder
+            shutil.rmtree(Path(tempfile.gettempdir()) / "casekit-expected-cache",
+                          ignore_errors=True)
             with LocalCluster(n_workers=args.cluster_workers, threads_per_worker=1,
                               processes=True, dashboard_address=None) as cluster:
                 cluster_s, _ = _grade(tmp, "out-cluster", args,
