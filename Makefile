@@ -17,7 +17,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.casekit-installed
 JOBS   ?=
 
-.PHONY: course test lab notebook bench bench-scale mutation lint clean venv handouts
+.PHONY: course test lab notebook bench bench-scale bench-grade mutation lint clean venv handouts
 
 # `casekit data check` re-validates every dataset (~10 s); it reruns only when a dataset,
 # the catalogue or the code that reads and validates them is newer than its stamp.
@@ -78,6 +78,9 @@ bench: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --json benchmarks/results/scale.json
+
+bench-grade: $(STAMP)
+	$(BIN)/python benchmarks/bench_grade.py --n 100 --jobs 2 --cluster-workers 2 --json benchmarks/results/grade.json
 
 mutation: $(STAMP)
 	$(BIN)/python benchmarks/mutation.py

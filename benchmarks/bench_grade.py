@@ -1,17 +1,26 @@
 """Grading benchmark: `casekit grade` on N generated submissions vs one-by-one papermill.
 
 Run: .venv/bin/python benchmarks/bench_grade.py [--n 100] [--exercise 03_promotion_funnel]
+         [--jobs 2] [--sandbox auto] [--cluster-workers 2] [--skip-papermill] [--json PATH]
 
 Submissions are the exercise's solution personalised for N generated student ids (so every
-one is fully answered). "papermill one by one" executes each submission once, sequentially,
-with papermill and nothing else: no sandbox, no expected answers, no gradebook. The grader
-does all of that, in parallel. Prints a table; no assertions.
+one is fully answered, and every one has its own parameters). "papermill one by one" executes
+each submission once, sequentially, with papermill and nothing else: no sandbox, no expected
+answers, no gradebook. `casekit grade` does all of that (fork server, sandbox, the solution
+run once per parameter set, the gradebook, feedback and CSV), from a cold start: the fork
+servers start and the expected-answers cache is empty. With --cluster-workers the same
+submissions are graded again on a Dask LocalCluster (processes) of that many workers; its
+start-up is not counted, its workers' fork servers are. Prints a table; no assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,17 +33,31 @@ from casekit.course import notebooks as N
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _grade(tmp: Path, out: str, args, **extra) -> tuple[float, list]:
+    t0 = time.perf_counter()
+    results = G.grade(tmp / "submissions", solutions_dir=tmp / "solutions", out_dir=tmp / out,
+                      jobs=args.jobs, progress=False, sandbox=args.sandbox, **extra)
+    return time.perf_counter() - t0, results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--exercise", default="03_promotion_funnel")
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "python"])
+    parser.add_argument("--cluster-workers", type=int, default=0,
+                        help="also grade on a Dask LocalCluster with this many workers")
+    parser.add_argument("--skip-papermill", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     import papermill as pm
     from jupyter_client.manager import KernelManager
 
     solution_path = ROOT / "solutions" / f"{args.exercise}.ipynb"
     solution = N.read_notebook(solution_path)
+    rows: list[dict] = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="casekit-bench-grade-") as tmp:
         tmp = Path(tmp)
         students = [A.Student(f"b{i:03d}", f"学生{i}") for i in range(args.n)]
@@ -46,25 +69,77 @@ def main() -> None:
         (tmp / "solutions").mkdir()
         shutil.copy(solution_path, tmp / "solutions")
 
-        t0 = time.perf_counter()
-        for student in students:
-            src = tmp / "submissions" / student.id / solution_path.name
-            km = KernelManager(kernel_name="casekit", transport="ipc", ip=str(tmp / "k"))
-            pm.execute_notebook(str(src), str(tmp / "pm-out.ipynb"), kernel_name="casekit",
-                                progress_bar=False, km=km)
-        papermill_s = time.perf_counter() - t0
+        papermill_s = None
+        if not args.skip_papermill:
+            t0 = time.perf_counter()
+            for student in students:
+                src = tmp / "submissions" / student.id / solution_path.name
+                km = KernelManager(kernel_name="casekit", transport="ipc", ip=str(tmp / "k"))
+                try:
+                    pm.execute_notebook(str(src), str(tmp / "pm-out.ipynb"),
+                                        kernel_name="casekit", progress_bar=False, km=km)
+                finally:  # papermill leaves a kernel it did not start running
+                    if km.has_kernel:
+                        km.shutdown_kernel(now=True)
+            papermill_s = time.perf_counter() - t0
+            rows.append({"method": "papermill, one by one", "seconds": papermill_s})
 
-        t0 = time.perf_counter()
-        results = G.grade(tmp / "submissions", solutions_dir=tmp / "solutions",
-                          out_dir=tmp / "out", jobs=args.jobs, progress=False)
-        grade_s = time.perf_counter() - t0
+        load_grade = os.getloadavg()[0]
+        grade_s, results = _grade(tmp, "out", args)
         full = sum(r.score == r.max_score - _manual(r) for r in results)
+        rows.append({"method": "casekit grade (local pool)", "seconds": grade_s,
+                     "full_marks": full})
 
-    print(f"{'method':36s} {'seconds':>9s} {'per submission':>15s}")
-    print(f"{'papermill, one by one':36s} {papermill_s:9.1f} {papermill_s / args.n:15.2f}")
-    print(f"{'casekit grade (sandbox + checks)':36s} {grade_s:9.1f} {grade_s / args.n:15.2f}")
-    print(f"ratio grade / papermill: {grade_s / papermill_s:.2f}; "
-          f"{full}/{len(results)} submissions got every automatic mark")
+        if args.cluster_workers:
+            from dask.distributed import LocalCluster
+
+            # cold like the local run: workers keep expected answers in their temp folder
+            shutil.rmtree(Path(tempfile.gettempdir()) / "casekit-expected-cache",
+                          ignore_errors=True)
+            with LocalCluster(n_workers=args.cluster_workers, threads_per_worker=1,
+                              processes=True, dashboard_address=None) as cluster:
+                cluster_s, _ = _grade(tmp, "out-cluster", args,
+                                         cluster=cluster.scheduler_address)
+            same = _table(tmp / "out") == _table(tmp / "out-cluster")
+            rows.append({"method": f"casekit grade (Dask, {args.cluster_workers} workers)",
+                         "seconds": cluster_s, "same_grades_as_local": same})
+
+    print(f"{'method':36s} {'seconds':>9s} {'per submission':>15s} {'submissions/s':>14s}")
+    for row in rows:
+        row["per_submission_s"] = round(row["seconds"] / args.n, 3)
+        row["submissions_per_s"] = round(args.n / row["seconds"], 2)
+        row["seconds"] = round(row["seconds"], 2)
+        print(f"{row['method']:36s} {row['seconds']:9.1f} {row['per_submission_s']:15.2f} "
+              f"{row['submissions_per_s']:14.2f}")
+    if papermill_s is not None:
+        print(f"ratio papermill / grade: {papermill_s / grade_s:.2f}x faster; "
+              f"grade / papermill: {grade_s / papermill_s:.2f}")
+    print(f"{full}/{len(results)} submissions got every automatic mark; sandbox "
+          f"{G.resolve_sandbox(args.sandbox, warn=False)}; load average before "
+          f"{load_before:.2f}, before grading {load_grade:.2f}")
+    if args.json is not None:
+        out = {
+            "exercise": args.exercise, "n": args.n, "jobs": args.jobs or os.cpu_count(),
+            "sandbox": G.resolve_sandbox(args.sandbox, warn=False),
+            "machine": {"cores": os.cpu_count(), "load_avg_1m_before": round(load_before, 2),
+                        "load_avg_1m_before_grading": round(load_grade, 2),
+                        "platform": platform.platform()},
+            "python": platform.python_version(),
+            "command": " ".join([".venv/bin/python", "benchmarks/bench_grade.py",
+                                 *sys.argv[1:]]),
+            "rows": rows,
+            "speedup_vs_papermill": (round(papermill_s / grade_s, 2)
+                                     if papermill_s is not None else None),
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+        print(f"wrote {args.json}")
+
+
+def _table(out: Path) -> list:
+    _, scores = G.read_gradebook(out / "gradebook.sqlite")
+    return scores[["student_id", "question_id", "score", "status"]].values.tolist()
 
 
 def _manual(result) -> float:

@@ -188,9 +188,21 @@ def assign(solutions: Path, exercises: Path, roster: Path | None, out: Path, che
 @click.option("--cell-timeout", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option("--notebook-timeout", type=click.IntRange(min=1), default=300, show_default=True)
 @click.option("--memory-mb", type=click.IntRange(min=128), default=1024, show_default=True)
+@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "python"]), default="auto",
+              show_default=True,
+              help="bwrap: each notebook also runs under bubblewrap (read-only environment, no "
+                   "network, private /proc); python: audit hook only; auto: bwrap where user "
+                   "namespaces work, else python with a warning.")
+@click.option("--cluster", metavar="tcp://HOST:8786", default=None,
+              help="Run the per-submission jobs on this Dask scheduler's workers "
+                   "(docs/distributed.md); only this process writes the gradebook.")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="Skip submissions already graded with the same notebook, solution and "
+                   "limits (an interrupted run continues where it stopped).")
 @click.option("--quiet", "-q", is_flag=True)
 def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jobs: int | None,
-          cell_timeout: int, notebook_timeout: int, memory_mb: int, quiet: bool) -> None:
+          cell_timeout: int, notebook_timeout: int, memory_mb: int, sandbox: str,
+          cluster: str | None, resume: bool, quiet: bool) -> None:
     """Grade SUBMISSIONS/<student_id>/<NN_slug>.ipynb into a gradebook and feedback."""
     from casekit.course import assign as A
     from casekit.course import grade as G
@@ -201,7 +213,7 @@ def grade(submissions: Path, solutions: Path, out: Path, roster: Path | None, jo
         results = G.grade(submissions, solutions_dir=solutions, out_dir=out, jobs=jobs,
                           names=names, cell_timeout=cell_timeout,
                           notebook_timeout=notebook_timeout, memory_mb=memory_mb,
-                          progress=not quiet)
+                          progress=not quiet, sandbox=sandbox, cluster=cluster, resume=resume)
     except CasekitError as exc:
         raise click.ClickException(str(exc)) from None
     counts: dict[str, int] = {}

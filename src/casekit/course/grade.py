@@ -30,10 +30,9 @@ import multiprocessing
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import sys
-import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -44,6 +43,7 @@ from typing import Any
 from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.course.answers import assess, compare, option_order  # noqa: F401  (compare: public)
+from casekit.course.forkserver import read_untrusted_json
 from casekit.errors import CasekitError
 from casekit.fileio import atomic_write_bytes
 
@@ -148,78 +148,67 @@ def _dump_cell(spec: dict, *, mistakes: bool = False):
     return cell
 
 
-def _sandbox_kernel_manager(scratch: Path, memory_mb: int, cell_timeout: int = CELL_TIMEOUT_S):
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-
-    specs = scratch.parent / "kernels"
-    kdir = specs / "casekit-sandbox"
-    kdir.mkdir(parents=True, exist_ok=True)
-    (kdir / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [
-                    sys.executable, "-m", "casekit.course.sandbox", "--scratch", str(scratch),
-                    "--memory-mb", str(memory_mb), "--cell-timeout", str(cell_timeout),
-                    "-f", "{connection_file}",
-                ],
-                "display_name": "casekit grading sandbox",
-                "language": "python",
-            }
-        ),
-        encoding="utf-8",
-    )
-    ksm = KernelSpecManager(kernel_dirs=[str(specs)])
-    return KernelManager(
-        kernel_name="casekit-sandbox", kernel_spec_manager=ksm,
-        transport="ipc", ip=str(scratch.parent / "kernel-ipc"),
-    )
+_LOCAL = threading.local()
+_SANDBOX_RESOLVED: dict[str, str] = {}
 
 
-def _trusted_kernel_manager(workdir: Path):
-    from jupyter_client.manager import KernelManager
+def resolve_sandbox(mode: str, *, warn: bool = True) -> str:
+    """'bwrap' or 'python' for ``mode`` in auto|bwrap|python (auto: bwrap where it works)."""
+    if mode not in ("auto", "bwrap", "python"):
+        raise CasekitError(f"unknown sandbox {mode!r}: use auto, bwrap or python")
+    if mode in _SANDBOX_RESOLVED:
+        return _SANDBOX_RESOLVED[mode]
+    resolved = "python" if mode == "python" else "bwrap"
+    if mode != "python":
+        from casekit.course.forkserver import bwrap_available
 
-    return KernelManager(kernel_name="casekit", transport="ipc", ip=str(workdir / "kernel-ipc"))
+        ok, reason = bwrap_available()
+        if not ok and mode == "bwrap":
+            raise CasekitError(f"--sandbox bwrap is not possible here: {reason}. "
+                               "Install bubblewrap and allow user namespaces, or use "
+                               "--sandbox python.")
+        if not ok:
+            resolved = "python"
+            if warn:
+                print(f"casekit grade: warning: {reason}; using the Python sandbox only "
+                      "(audit hook, no OS isolation)", file=sys.stderr)
+    _SANDBOX_RESOLVED[mode] = resolved
+    return resolved
 
 
-class _NotebookTimeout(Exception):
-    pass
+def _zygote(sandbox: str):
+    """This thread's warm fork server (started on first use, closed when the process ends)."""
+    from multiprocessing.util import Finalize
+
+    from casekit.course.forkserver import Zygote
+
+    sandbox = resolve_sandbox(sandbox)
+    zygote = getattr(_LOCAL, "zygote", None)
+    if zygote is not None and zygote.sandbox == sandbox:
+        return zygote
+    if zygote is not None:
+        zygote.close()
+    zygote = Zygote(sandbox)
+    zygote.start()
+    Finalize(zygote, zygote.close, exitpriority=10)
+    _LOCAL.zygote = zygote
+    return zygote
 
 
-def _execute(nb, km, cwd: Path, *, cell_timeout: int, notebook_timeout: int) -> str:
-    """Run ``nb`` with errors allowed; return 'ok', 'timeout' or 'kernel_died'."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    def alarm(signum, frame):
-        raise _NotebookTimeout
-
-    # Cells are stopped inside the kernel (sandbox watchdog); nbclient's own timeout is a
-    # backstop, and the notebook deadline below catches anything else.
-    client = NotebookClient(
-        nb, km=km, timeout=cell_timeout + 30, allow_errors=True,
-        startup_timeout=120, resources={"metadata": {"path": str(cwd)}},
-        record_timing=False, store_widget_state=False,
-    )
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(notebook_timeout)
-    try:
-        client.execute()
-        return "ok"
-    except _NotebookTimeout:
-        return "timeout"
-    except DeadKernelError:
-        return "kernel_died"
-    except RuntimeError:  # e.g. the kernel died during start-up
-        return "kernel_died"
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-        try:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-        except Exception:
-            pass
+def _run_cells(zygote, nb, source_path: Path | None, *, cell_timeout: int,
+               notebook_timeout: int, guard: bool, memory_mb: int = MEMORY_MB,
+               ) -> tuple[str, list, dict | None]:
+    """Run ``nb``'s code cells in a fresh child of ``zygote``: (status, cell errors, answers)."""
+    scratch = zygote.new_scratch()
+    if source_path is not None:
+        shutil.copyfile(source_path, scratch / "submission.ipynb")
+    cells = [c.source for c in nb.cells if c.cell_type == "code"]
+    status, errors = zygote.run(scratch, cells, cell_timeout=cell_timeout,
+                                notebook_timeout=notebook_timeout, guard=guard,
+                                memory_mb=memory_mb)
+    got = read_untrusted_json(scratch / ANSWERS_FILE)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return status, errors, got
 
 
 def _parameterize(nb, values: dict):
@@ -233,8 +222,13 @@ def _parameterize(nb, values: dict):
     return parameterize_notebook(nb, values, report_mode=False)
 
 
-def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict:
-    """Answers of the solution run with ``values`` (cached on disk by solution + values)."""
+def expected_answers(solution_path: Path, values: dict, cache_dir: Path, *,
+                     sandbox: str = "python") -> dict:
+    """Answers of the solution run with ``values`` (cached on disk by solution + values).
+
+    The solution is trusted: it runs in a fresh child of the fork server without the audit
+    hook or limits (inside bubblewrap when ``sandbox`` is 'bwrap').
+    """
     raw = solution_path.read_bytes()
     key = hashlib.sha256(b"mistakes-v1" + raw
                          + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
@@ -245,20 +239,14 @@ def expected_answers(solution_path: Path, values: dict, cache_dir: Path) -> dict
     spec = N.exercise_spec(nb, str(solution_path))
     run = _parameterize(nb, values)
     run.cells.append(_dump_cell(spec, mistakes=True))
-    with tempfile.TemporaryDirectory(prefix="casekit-solution-") as tmp:
-        work = Path(tmp)
-        status = _execute(run, _trusted_kernel_manager(work), work, cell_timeout=600,
-                          notebook_timeout=1800)
-        errors = [
-            o for c in run.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
-        ]
-        if status != "ok" or errors or not (work / ANSWERS_FILE).exists():
-            detail = (
-                errors[0].get("ename", "") + ": " + errors[0].get("evalue", "") if errors
-                else status
-            )
-            raise CasekitError(f"{solution_path}: the solution failed with {values}: {detail}")
-        answers = json.loads((work / ANSWERS_FILE).read_text(encoding="utf-8"))
+    status, errors, answers = _run_cells(
+        _zygote(sandbox), run, None, cell_timeout=600, notebook_timeout=1800,
+        guard=False,
+    )
+    failed = [e for e in errors if e]
+    if status != "ok" or failed or not isinstance(answers, dict):
+        detail = f"{failed[0][0]}: {failed[0][1]}" if failed else status
+        raise CasekitError(f"{solution_path}: the solution failed with {values}: {detail}")
     atomic_write_bytes(cached, json.dumps(answers, ensure_ascii=False, sort_keys=True).encode())
     return answers
 
@@ -276,6 +264,7 @@ class GradeJob:
     cell_timeout: int = CELL_TIMEOUT_S
     notebook_timeout: int = NOTEBOOK_TIMEOUT_S
     memory_mb: int = MEMORY_MB
+    sandbox: str = "auto"
 
 
 def _read_submission(raw: bytes):
@@ -315,7 +304,8 @@ def grade_one(job: GradeJob) -> SubmissionResult:
     schema = P.schema_from_metadata(solution, job.solution)
     values = P.student_parameters(schema, job.student_id, job.exercise_id)
     try:
-        expected = expected_answers(Path(job.solution), values, Path(job.cache_dir))
+        expected = expected_answers(Path(job.solution), values, Path(job.cache_dir),
+                                    sandbox=job.sandbox)
     except CasekitError as exc:
         result.status, result.questions = "solution_failed", blank
         result.notes.append(str(exc))
@@ -340,25 +330,11 @@ def grade_one(job: GradeJob) -> SubmissionResult:
     run = _parameterize(nb, values)
     run.cells.append(_dump_cell(spec))
 
-    with tempfile.TemporaryDirectory(prefix="casekit-grade-") as tmp:
-        scratch = Path(tmp) / "scratch"
-        scratch.mkdir()
-        shutil.copyfile(path, scratch / "submission.ipynb")
-        status = _execute(
-            run, _sandbox_kernel_manager(scratch, job.memory_mb, job.cell_timeout), scratch,
-            cell_timeout=job.cell_timeout, notebook_timeout=job.notebook_timeout,
-        )
-        answers_file = scratch / ANSWERS_FILE
-        got = None
-        if answers_file.exists() and answers_file.stat().st_size < 5 * 2**20:
-            try:
-                got = json.loads(answers_file.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                got = None
-    timed_out_cells = sum(
-        1 for c in run.cells for o in c.get("outputs", [])
-        if o.get("output_type") == "error" and o.get("ename") == "CellTimeout"
+    status, errors, got = _run_cells(
+        _zygote(job.sandbox), run, path, cell_timeout=job.cell_timeout,
+        notebook_timeout=job.notebook_timeout, guard=True, memory_mb=job.memory_mb,
     )
+    timed_out_cells = sum(1 for e in errors if e and e[0] == "CellTimeout")
     if timed_out_cells:
         result.notes.append(f"cell_timeouts={timed_out_cells}")
     if status != "ok":
@@ -634,6 +610,146 @@ def find_submissions(
     return jobs, skipped
 
 
+_RESUME_SCHEMA = """
+CREATE TABLE IF NOT EXISTS graded_inputs (
+    student_id TEXT NOT NULL, exercise_id TEXT NOT NULL, input_key TEXT NOT NULL,
+    PRIMARY KEY (student_id, exercise_id));
+"""
+# statuses that say nothing about the submission itself: always graded again
+_RETRY_STATUSES = {"grader_error", "solution_failed"}
+
+
+def _input_key(job: GradeJob) -> str:
+    """What a grade depends on: the submission, the solution and the limits (sha256)."""
+    digest = hashlib.sha256()
+    for part in (Path(job.path).read_bytes(), Path(job.solution).read_bytes(),
+                 json.dumps([job.cell_timeout, job.notebook_timeout, job.memory_mb]).encode()):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def _graded_keys(gradebook: Path) -> dict[tuple[str, str], str]:
+    if not gradebook.exists():
+        return {}
+    con = sqlite3.connect(gradebook)
+    try:
+        con.executescript(SCHEMA + _RESUME_SCHEMA)
+        rows = con.execute(
+            "SELECT g.student_id, g.exercise_id, g.input_key, s.status FROM graded_inputs g "
+            "JOIN submissions s USING (student_id, exercise_id)"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(st, ex): key for st, ex, key, status in rows if status not in _RETRY_STATUSES}
+
+
+def _record_one(gradebook: Path, result: SubmissionResult, key: str) -> None:
+    """Record one submission, then the key that lets a later run skip it.
+
+    Each step is its own transaction; a kill between them only means one more regrade.
+    """
+    record(gradebook, [result])
+    con = sqlite3.connect(gradebook)
+    try:
+        con.executescript(_RESUME_SCHEMA)
+        with con:
+            con.execute("INSERT OR REPLACE INTO graded_inputs VALUES (?,?,?)",
+                        (result.student_id, result.exercise_id, key))
+    finally:
+        con.close()
+
+
+def _stored_results(gradebook: Path, pairs: set[tuple[str, str]]) -> list[SubmissionResult]:
+    """Rebuild the SubmissionResults of ``pairs`` from the gradebook (skipped on resume)."""
+    import dataclasses
+
+    subs, scores = read_gradebook(gradebook)
+    fields = {f.name for f in dataclasses.fields(QuestionResult)}
+    out = []
+    for row in subs.itertuples(index=False):
+        if (row.student_id, row.exercise_id) not in pairs:
+            continue
+        res = SubmissionResult(row.student_id, row.exercise_id, row.file, row.sha256,
+                               row.status, [n for n in row.notes.split(";") if n])
+        mine = scores[(scores["student_id"] == row.student_id)
+                      & (scores["exercise_id"] == row.exercise_id)]
+        for q in mine.to_dict("records"):
+            values = {k: v for k, v in q.items() if k in fields}
+            if "answer" in fields and q.get("answer_json") is not None:
+                values["answer"] = json.loads(q["answer_json"])
+            res.questions.append(QuestionResult(**values))
+        out.append(res)
+    return out
+
+
+def _run_local(todo: list[GradeJob], workers: int):
+    """Yield (job, result) as the local process pool finishes them."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN) as pool:
+        futures = {pool.submit(grade_one, job): job for job in todo}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                yield job, future.result()
+            except Exception as exc:
+                yield job, _grader_error(job, exc)
+
+
+def _grader_error(job: GradeJob, exc: BaseException) -> SubmissionResult:
+    return SubmissionResult(job.student_id, job.exercise_id, Path(job.path).name, "",
+                            "grader_error", [f"{type(exc).__name__}: {exc}"])
+
+
+def grade_remote(job: GradeJob, submission: bytes, solution: bytes) -> SubmissionResult:
+    """``grade_one`` on a cluster worker: the files travel with the job, not as paths.
+
+    The worker keeps its own expected-answers cache and fork server between jobs.
+    """
+    import tempfile
+
+    base = Path(tempfile.gettempdir()) / f"casekit-grade-worker-{os.getpid()}"
+    work = base / hashlib.sha256(submission + solution).hexdigest()[:16]
+    (work / "submission").mkdir(parents=True, exist_ok=True)
+    (work / "solution").mkdir(parents=True, exist_ok=True)
+    sub_path = work / "submission" / Path(job.path).name
+    sol_path = work / "solution" / Path(job.solution).name
+    sub_path.write_bytes(submission)
+    sol_path.write_bytes(solution)
+    local = copy.copy(job)
+    local.path, local.solution = str(sub_path), str(sol_path)
+    local.cache_dir = str(base.parent / "casekit-expected-cache")
+    Path(local.cache_dir).mkdir(exist_ok=True)
+    try:
+        return grade_one(local)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_cluster(todo: list[GradeJob], address):
+    """Yield (job, result) as Dask workers finish them; only this process writes results."""
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise CasekitError("--cluster needs Dask distributed: pip install distributed") from exc
+    client = Client(address, set_as_default=False)
+    try:
+        solutions = {s: Path(s).read_bytes() for s in {job.solution for job in todo}}
+        futures = {}
+        for job in todo:
+            future = client.submit(grade_remote, job, Path(job.path).read_bytes(),
+                                   solutions[job.solution], pure=False,
+                                   key=f"casekit-grade-{job.student_id}-{job.exercise_id}")
+            futures[future] = job
+        for future in dask_completed(futures, loop=client.loop):
+            job = futures[future]
+            try:
+                yield job, future.result()
+            except Exception as exc:
+                yield job, _grader_error(job, exc)
+    finally:
+        client.close()
+
+
 def grade(
     submissions_dir: Path,
     *,
@@ -645,46 +761,62 @@ def grade(
     notebook_timeout: int = NOTEBOOK_TIMEOUT_S,
     memory_mb: int = MEMORY_MB,
     progress: bool = True,
+    sandbox: str = "auto",
+    cluster: str | None = None,
+    resume: bool = True,
 ) -> list[SubmissionResult]:
-    """Grade every submission; write gradebook.sqlite, feedback/*.html and grades.csv."""
+    """Grade every submission; write gradebook.sqlite, feedback/*.html and grades.csv.
+
+    Each finished submission is recorded at once (one transaction), so an interrupted run
+    loses nothing; with ``resume`` a later run skips submissions whose submission, solution
+    and limits are unchanged (``graded_inputs`` table). ``cluster`` is a Dask scheduler
+    address: the same per-submission job then runs on its workers.
+    """
     from tqdm import tqdm
 
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = out_dir / ".expected-cache"
     cache.mkdir(exist_ok=True)
+    gradebook = out_dir / "gradebook.sqlite"
     todo, skipped = find_submissions(submissions_dir, solutions_dir)
     for solution in sorted({job.solution for job in todo}):
         # a broken solution is the trainer's problem: say so once, before any kernel starts
         nb = N.read_notebook(Path(solution))
         N.exercise_spec(nb, solution)
         P.schema_from_metadata(nb, solution)
+    # On a cluster each worker resolves 'auto' for itself; locally, once (one warning line).
+    job_sandbox = sandbox if cluster else resolve_sandbox(sandbox)
     for job in todo:
         job.cache_dir = str(cache)
         job.cell_timeout, job.notebook_timeout = cell_timeout, notebook_timeout
-        job.memory_mb = memory_mb
+        job.memory_mb, job.sandbox = memory_mb, job_sandbox
+    keys = {(job.student_id, job.exercise_id): _input_key(job) for job in todo}
+    done = _graded_keys(gradebook) if resume else {}
+    unchanged = {pair for pair, key in keys.items() if done.get(pair) == key}
+    todo = [job for job in todo if (job.student_id, job.exercise_id) not in unchanged]
     dup_students = {(r.student_id, r.exercise_id.split("#dup:")[0]) for r in skipped
                     if r.status == "duplicate_ignored"}
     results: list[SubmissionResult] = []
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    bar = tqdm(total=len(todo), desc="casekit grade", unit="nb", disable=not progress)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN) as pool:
-        futures = {pool.submit(grade_one, job): job for job in todo}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                res = future.result()
-            except Exception as exc:
-                res = SubmissionResult(job.student_id, job.exercise_id, Path(job.path).name, "",
-                                       "grader_error", [f"{type(exc).__name__}: {exc}"])
+    counts: dict[str, int] = defaultdict(int)
+    bar = tqdm(total=len(todo), desc="casekit grade", unit="nb", disable=not progress,
+               dynamic_ncols=True)
+    if unchanged and progress:
+        bar.write(f"casekit grade: {len(unchanged)} unchanged submission(s) already graded, "
+                  "skipped", file=sys.stderr)
+    if todo:
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+        stream = _run_cluster(todo, cluster) if cluster else _run_local(todo, workers)
+        for job, res in stream:
             if (res.student_id, res.exercise_id) in dup_students:
                 res.notes.append("duplicate")
+            _record_one(gradebook, res, keys[(job.student_id, job.exercise_id)])
             results.append(res)
-            bar.set_postfix_str(f"{res.student_id}/{res.exercise_id}: {res.status}")
+            counts[res.status] += 1
+            bar.set_postfix(dict(sorted(counts.items())), refresh=False)
             bar.update()
     bar.close()
+    results += _stored_results(gradebook, unchanged) if unchanged else []
     results.sort(key=lambda r: (r.student_id, r.exercise_id))
-    record(out_dir / "gradebook.sqlite", results)
     # feedback and CSV come from the gradebook, so the trainer's kept marks are in them
     write_reports(out_dir, names)
     return results + skipped
-

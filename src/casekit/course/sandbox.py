@@ -1,33 +1,24 @@
-"""The kernel that runs a student's submission during grading.
+"""The Python-level guard of the grading sandbox (an audit hook), used by the fork server.
 
-``python -m casekit.course.sandbox --scratch DIR --memory-mb N -f CONNECTION_FILE`` starts an
-IPython kernel that
+``casekit.course.forkserver`` installs ``install_guard`` in every child that runs a student's
+submission, after moving it into its scratch folder. The hook (PEP 578, it cannot be removed
+once installed) refuses to write, rename or delete anything outside the scratch folder, to
+read files outside the Python installation, the casekit package and its datasets, the
+scratch folder and system folders (so solutions, other students' work and the gradebook are
+out of reach), to start processes, or to open network connections other than loopback.
 
-- works in ``DIR`` (the scratch folder, which holds only the submission), with Jupyter,
-  IPython and temporary files pointed into it;
-- is limited to ``N`` MiB of data memory (``RLIMIT_DATA``): a memory bomb fails with
-  ``MemoryError`` in its cell instead of taking the machine down;
-- caps what a cell may print (a runaway loop cannot fill the grader's memory);
-- installs a Python audit hook (PEP 578, it cannot be removed once installed) that refuses
-  to write, rename or delete anything outside the scratch folder, to read files outside the
-  Python installation, the casekit package and its datasets, the scratch folder and system
-  folders (so solutions, other students' work and the gradebook are out of reach), to start
-  processes, or to open network connections other than loopback.
-
-This is defence in depth for a classroom, not a security boundary: native code (for example
-through ``ctypes``) can get around an audit hook. Where students are untrusted adversaries,
-run ``casekit grade`` inside a container or VM as well.
+On its own this is defence in depth, not a security boundary: native code (for example
+``ctypes.CDLL(None)``) gets around an audit hook. ``casekit grade --sandbox bwrap`` (the
+default wherever user namespaces work) adds the OS boundary: bubblewrap mounts only the
+environment, read-only, gives a private writable scratch folder, no network and a private
+``/proc``, and a pids control group stops fork bombs (see ``casekit.course.forkserver``).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import resource
 import sys
 from pathlib import Path
-
-MAX_STREAM_BYTES = 2 * 2**20  # per stream, per kernel
 
 _DENIED_EVENTS = {
     "os.system",
@@ -126,29 +117,8 @@ def install_guard(scratch: str, read_roots: list[str]) -> None:
     sys.addaudithook(hook)
 
 
-class _CappedStream:
-    """Wraps a kernel output stream; drops output beyond MAX_STREAM_BYTES."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self._written = 0
-        self._noted = False
-
-    def write(self, text):
-        size = len(text.encode("utf-8", "replace")) if isinstance(text, str) else len(text)
-        if self._written + size > MAX_STREAM_BYTES:
-            if not self._noted:
-                self._noted = True
-                self._stream.write("\n[output truncated by the grader: too much output]\n")
-            return len(text)
-        self._written += size
-        return self._stream.write(text)
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-
-def _read_roots(scratch: str) -> list[str]:
+def read_roots() -> list[str]:
+    """Folders a submission may read: the Python installation, casekit, datasets, system."""
     import sysconfig
 
     import casekit
@@ -174,66 +144,3 @@ def _read_roots(scratch: str) -> list[str]:
     roots.update(p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p)
     roots.update(os.path.realpath(r) for r in list(roots) if r)
     return sorted(r for r in roots if r)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scratch", required=True)
-    parser.add_argument("--memory-mb", type=int, default=1024)
-    parser.add_argument("--cell-timeout", type=int, default=60)
-    args, kernel_args = parser.parse_known_args(argv)
-    scratch = os.path.realpath(args.scratch)
-    for var, sub in {
-        "HOME": "home",
-        "IPYTHONDIR": "ipython",
-        "JUPYTER_CONFIG_DIR": "jupyter",
-        "JUPYTER_DATA_DIR": "jupyter",
-        "MPLCONFIGDIR": "mpl",
-        "TMPDIR": "tmp",
-        "XDG_CACHE_HOME": "cache",
-    }.items():
-        os.makedirs(os.path.join(scratch, sub), exist_ok=True)
-        os.environ[var] = os.path.join(scratch, sub)
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    os.environ["PYTHONHASHSEED"] = "0"
-    os.chdir(scratch)
-    limit = args.memory_mb * 2**20
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    # Load what kernels and the course need before the guard, so imports work as usual.
-    from ipykernel.kernelapp import IPKernelApp
-
-    import casekit
-    import casekit.data
-    import casekit.exercise  # noqa: F401
-
-    read_roots = _read_roots(scratch)
-    app = IPKernelApp.instance()
-    app.initialize(kernel_args)
-    sys.stdout = _CappedStream(sys.stdout)
-    sys.stderr = _CappedStream(sys.stderr)
-    _cell_watchdog(app.shell, args.cell_timeout)
-    install_guard(scratch, read_roots)
-    app.start()
-
-
-class CellTimeout(Exception):
-    """Raised inside a cell that ran longer than the grader allows."""
-
-
-def _cell_watchdog(shell, seconds: int) -> None:
-    """Interrupt any cell after ``seconds`` with CellTimeout (SIGALRM between bytecodes).
-
-    Long native calls are not interrupted; the grader's per-notebook timeout covers those.
-    """
-    import signal
-
-    def on_alarm(signum, frame):
-        raise CellTimeout(f"cell ran longer than {seconds} s and was stopped by the grader")
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    shell.events.register("pre_run_cell", lambda info: signal.alarm(seconds))
-    shell.events.register("post_run_cell", lambda result: signal.alarm(0))
-
-
-if __name__ == "__main__":
-    main()
