@@ -133,8 +133,16 @@ class OutputError(CasekitError, OSError):
     """A file could not be written (full disk, read-only or forbidden folder); names the path."""
 
 
-class Interrupted(CasekitError):
-    """A long command was stopped (Ctrl-C or SIGTERM); says what finished and how to resume."""
+class Interrupted(KeyboardInterrupt):
+    """A long command was stopped (Ctrl-C or SIGTERM); says what finished and how to resume.
+
+    A KeyboardInterrupt, not a CasekitError, on purpose: no ``except CasekitError`` (nor
+    ``except Exception``) on the way up may turn a stop into an ordinary error.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class GuideError(CasekitError, ValueError):

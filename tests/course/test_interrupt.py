@@ -169,3 +169,47 @@ def test_an_unwritable_folder_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(fileio.tempfile, "mkstemp", failing)
     with pytest.raises(OutputError, match=r"read-only file system.*nothing was written"):
         fileio.atomic_write_bytes(tmp_path / "site" / "index.html", b"x")
+
+
+def test_grade_stops_cleanly_and_the_rerun_resumes(tmp_path):
+    from tests.fixtures import toy_exercise as toy
+
+    solution = toy.write_solution(tmp_path / "solutions")
+
+    def submit(seconds: int) -> None:  # the grader's children do not see our environment
+        for student in ("s01", "s02", "s03"):
+            nb = nbformat.read(solution, as_version=4)
+            nb.cells.insert(2, nbformat.v4.new_code_cell(f"import time\ntime.sleep({seconds})"))
+            folder = tmp_path / "submissions" / student
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / solution.name)
+
+    submit(120)
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    args = ["grade", str(tmp_path / "submissions"), "--solutions", str(tmp_path / "solutions"),
+            "--out", str(tmp_path / "out"), "--jobs", "2", "--sandbox", "python", "-q",
+            "--notebook-timeout", "600", "--cell-timeout", "300"]
+    proc, mark = _start(args, tmp, "120")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # the workers are grading once their zygotes fork
+        assert proc.poll() is None, proc.communicate()
+        kids = psutil.Process(proc.pid).children(recursive=True)
+        if len(kids) >= 6:
+            break
+        time.sleep(0.5)
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    lines = [ln for ln in (out + err).splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in out + err, lines
+    assert lines[0].startswith("interrupted: ") and "casekit grade" in lines[0]
+    time.sleep(0.5)
+    assert _marked(mark) == [], "a worker, fork server or child outlived the command"
+    assert not list((tmp / interrupt.RUNS).glob("*")), "a temp folder was left behind"
+    submit(0)
+    again, _ = _start(args, tmp, "0")
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, out + err
+    assert (tmp_path / "out" / "grades.csv").exists()
+    shutil.rmtree(tmp, ignore_errors=True)

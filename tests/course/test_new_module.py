@@ -93,10 +93,12 @@ def test_scaffold_rejects_bad_input(tmp_path):
 
 
 def test_scaffold_notes_keep_comments_and_add_both_entries(tmp_path):
-    text = "# trainer notes\ndiscussion:\n  00_a:\n    1: [x, y]\n\nmistakes:\n  00_a: []\n"
+    text = ("# trainer notes\nagenda:\n  one_day:\n    days: []\n    self_study:\n"
+            "      00_a: why\ndiscussion:\n  00_a:\n    1: [x, y]\n\nmistakes:\n  00_a: []\n")
     out = S._insert_notes(text, "05_new", exercise=True)
     assert out.startswith("# trainer notes\n")
     parsed = yaml.safe_load(out)
+    assert S.PLACEHOLDER in parsed["agenda"]["one_day"]["self_study"]["05_new"]
     assert set(parsed["discussion"]) == {"00_a", "05_new"}
     assert len(parsed["mistakes"]["05_new"]) == 2
     assert S.PLACEHOLDER in repr(parsed["discussion"]["05_new"])

@@ -44,7 +44,7 @@ from casekit.course import notebooks as N
 from casekit.course import params as P
 from casekit.course.answers import assess, compare, option_order  # noqa: F401  (compare: public)
 from casekit.course.forkserver import read_untrusted_json
-from casekit.errors import CasekitError
+from casekit.errors import CasekitError, Interrupted
 from casekit.fileio import atomic_write_bytes
 
 CELL_TIMEOUT_S = 60
@@ -684,14 +684,24 @@ def _stored_results(gradebook: Path, pairs: set[tuple[str, str]]) -> list[Submis
 
 def _run_local(todo: list[GradeJob], workers: int):
     """Yield (job, result) as the local process pool finishes them."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN) as pool:
+    from casekit.course import interrupt
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN,
+                               initializer=interrupt.quiet_worker)
+    try:
         futures = {pool.submit(grade_one, job): job for job in todo}
         for future in as_completed(futures):
             job = futures[future]
             try:
-                yield job, future.result()
+                result = future.result()
             except Exception as exc:
-                yield job, _grader_error(job, exc)
+                result = _grader_error(job, exc)
+            yield job, result
+    except BaseException:  # Ctrl-C, SIGTERM or the caller stopped: no waiting for workers
+        interrupt.stop_children()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _grader_error(job: GradeJob, exc: BaseException) -> SubmissionResult:
@@ -806,14 +816,23 @@ def grade(
     if todo:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         stream = _run_cluster(todo, cluster) if cluster else _run_local(todo, workers)
-        for job, res in stream:
-            if (res.student_id, res.exercise_id) in dup_students:
-                res.notes.append("duplicate")
-            _record_one(gradebook, res, keys[(job.student_id, job.exercise_id)])
-            results.append(res)
-            counts[res.status] += 1
-            bar.set_postfix(dict(sorted(counts.items())), refresh=False)
-            bar.update()
+        try:
+            for job, res in stream:
+                if (res.student_id, res.exercise_id) in dup_students:
+                    res.notes.append("duplicate")
+                _record_one(gradebook, res, keys[(job.student_id, job.exercise_id)])
+                results.append(res)
+                counts[res.status] += 1
+                bar.set_postfix(dict(sorted(counts.items())), refresh=False)
+                bar.update()
+        except KeyboardInterrupt:
+            stream.close()
+            bar.close()
+            raise Interrupted(
+                f"interrupted: {len(results)} of {len(todo)} submissions graded and recorded, "
+                f"{len(todo) - len(results)} not; run `casekit grade` again to resume "
+                "(graded submissions are skipped)"
+            ) from None
     bar.close()
     results += _stored_results(gradebook, unchanged) if unchanged else []
     results.sort(key=lambda r: (r.student_id, r.exercise_id))

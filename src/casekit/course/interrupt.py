@@ -26,8 +26,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from casekit.errors import Interrupted
-
 ENV = "CASEKIT_RUN_TMP"
 RUNS = "casekit-runs"
 GRACE_S = 1.0
@@ -145,7 +143,7 @@ def run(command: str) -> Iterator[Path]:
         previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield folder
-    except (KeyboardInterrupt, Interrupted):
+    except KeyboardInterrupt:  # Interrupted is one too
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break cleanup
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_children()

@@ -247,7 +247,17 @@ q4_why
     return nb
 
 
-def _insert_notes(text: str, slug: str, exercise: bool) -> str:
+def _insert_agenda(lines: list[str], slug: str) -> list[str]:
+    """Place the module in every agenda's ``self_study`` with a placeholder reason."""
+    out = []
+    for line in lines:
+        out.append(line)
+        if re.match(r"^    self_study:\s*$", line):
+            out.append(f"      {slug}: \"{PLACEHOLDER}为什么不进课堂；或把它排进 days\"\n")
+    return out
+
+
+def _insert_notes(text: str, slug: str, exercise: bool, *, scheduled: bool = True) -> str:
     """``notes.yaml`` with placeholder entries for the new module (comments kept)."""
     notes = yaml.safe_load(text) or {}
     if slug in (notes.get("discussion") or {}):
@@ -261,6 +271,9 @@ def _insert_notes(text: str, slug: str, exercise: bool) -> str:
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     lines.insert(at, discussion)
+    agendas = (notes.get("agenda") or {}) if scheduled else {}
+    if agendas:
+        lines = _insert_agenda(lines, slug)
     out = "".join(lines)
     if exercise:
         if "mistakes:" not in out:
@@ -273,12 +286,15 @@ def _insert_notes(text: str, slug: str, exercise: bool) -> str:
             f"      fix: \"{PLACEHOLDER}怎样纠正\"\n"
         )
     parsed = yaml.safe_load(out)
-    if slug not in (parsed.get("discussion") or {}) or (
+    placed = all(slug in ((a or {}).get("self_study") or {})
+                 for a in (parsed.get("agenda") or {}).values()) if agendas else True
+    if not placed or slug not in (parsed.get("discussion") or {}) or (
         exercise and slug not in (parsed.get("mistakes") or {})
     ):
         raise CasekitError(
             "instructor/notes.yaml: could not add the placeholder entries (expected top-level "
-            "'discussion:' and 'mistakes:' mappings); add them by hand"
+            "'discussion:' and 'mistakes:' mappings and a 'self_study:' in every agenda); "
+            "add them by hand"
         )
     return out
 
@@ -323,7 +339,8 @@ def new_module(root: Path | str, slug: str, title_zh: str, *, exercise: bool = F
         N.write_notebook(sol_path, solution(slug, title_zh, minutes=16))
         written.append(sol_path)
     notes_path = root / "instructor" / "notes.yaml"
-    atomic_write_text(notes_path, _insert_notes(notes_path.read_text(encoding="utf-8"), slug,
-                                                exercise))
+    text = _insert_notes(notes_path.read_text(encoding="utf-8"), slug, exercise,
+                         scheduled=role != "appendix")  # an appendix is never scheduled
+    atomic_write_text(notes_path, text)
     written.append(notes_path)
     return written
