@@ -222,6 +222,13 @@ def _parameterize(nb, values: dict):
     return parameterize_notebook(nb, values, report_mode=False)
 
 
+def expected_cache_file(solution: bytes, values: dict, cache_dir: Path) -> Path:
+    """Where the expected answers of ``solution`` (its bytes) for ``values`` are cached."""
+    key = hashlib.sha256(b"mistakes-v1" + solution
+                         + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
+    return Path(cache_dir) / f"{key.hexdigest()[:24]}.json"
+
+
 def expected_answers(solution_path: Path, values: dict, cache_dir: Path, *,
                      sandbox: str = "python") -> dict:
     """Answers of the solution run with ``values`` (cached on disk by solution + values).
@@ -229,10 +236,7 @@ def expected_answers(solution_path: Path, values: dict, cache_dir: Path, *,
     The solution is trusted: it runs in a fresh child of the fork server without the audit
     hook or limits (inside bubblewrap when ``sandbox`` is 'bwrap').
     """
-    raw = solution_path.read_bytes()
-    key = hashlib.sha256(b"mistakes-v1" + raw
-                         + json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
-    cached = cache_dir / f"{key.hexdigest()[:24]}.json"
+    cached = expected_cache_file(solution_path.read_bytes(), values, cache_dir)
     if cached.exists():
         return json.loads(cached.read_text(encoding="utf-8"))
     nb = N.read_notebook(solution_path)
@@ -660,26 +664,9 @@ def _record_one(gradebook: Path, result: SubmissionResult, key: str) -> None:
 
 
 def _stored_results(gradebook: Path, pairs: set[tuple[str, str]]) -> list[SubmissionResult]:
-    """Rebuild the SubmissionResults of ``pairs`` from the gradebook (skipped on resume)."""
-    import dataclasses
-
-    subs, scores = read_gradebook(gradebook)
-    fields = {f.name for f in dataclasses.fields(QuestionResult)}
-    out = []
-    for row in subs.itertuples(index=False):
-        if (row.student_id, row.exercise_id) not in pairs:
-            continue
-        res = SubmissionResult(row.student_id, row.exercise_id, row.file, row.sha256,
-                               row.status, [n for n in row.notes.split(";") if n])
-        mine = scores[(scores["student_id"] == row.student_id)
-                      & (scores["exercise_id"] == row.exercise_id)]
-        for q in mine.to_dict("records"):
-            values = {k: v for k, v in q.items() if k in fields}
-            if "answer" in fields and q.get("answer_json") is not None:
-                values["answer"] = json.loads(q["answer_json"])
-            res.questions.append(QuestionResult(**values))
-        out.append(res)
-    return out
+    """The SubmissionResults of ``pairs`` as recorded (skipped on resume)."""
+    return [r for r in results_from_gradebook(gradebook)
+            if (r.student_id, r.exercise_id) in pairs]
 
 
 def _run_local(todo: list[GradeJob], workers: int):

@@ -20,7 +20,6 @@ The report is for the trainer: it is never handed to students.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -157,14 +156,13 @@ def _expected(grading: Path, info: dict, scores) -> dict[tuple[str, str], dict]:
     out: dict[tuple[str, str], dict] = {}
     if not cache.is_dir():
         return out
+    from casekit.course.grade import expected_cache_file
+
     for exercise, ex in info.items():
         schema = P.schema_from_metadata(ex["nb"], str(ex["path"]))
-        base = hashlib.sha256(ex["raw"])
         for student in scores.loc[scores["exercise_id"] == exercise, "student_id"].unique():
             values = P.student_parameters(schema, student, exercise)
-            key = base.copy()
-            key.update(json.dumps(values, sort_keys=True, ensure_ascii=False).encode())
-            hit = cache / f"{key.hexdigest()[:24]}.json"
+            hit = expected_cache_file(ex["raw"], values, cache)
             if hit.is_file():
                 out[(student, exercise)] = json.loads(hit.read_text(encoding="utf-8"))
     return out
