@@ -487,6 +487,8 @@ def test_every_page_in_chromium(browser, site_dir: Path):
     n_charts = 0
     for path in _pages(site_dir):
         name = str(path.relative_to(site_dir))
+        if name.startswith("present/"):  # the projector views: their own test below
+            continue
         page.goto(path.resolve().as_uri(), wait_until="load")
         if page.locator(".casekit-chart").count():
             page.wait_for_selector("html[data-charts='done']", timeout=30_000)
@@ -542,3 +544,63 @@ def test_chart_tooltips_and_export_menu_work_offline(browser, site_dir: Path):
     assert labels and all("Editor" not in label for label in labels)
     page.close()
     assert not errors
+
+
+_SLIDES = """() => {
+  const slides = Array.from(document.querySelectorAll('.deck > .slide'));
+  const shown = slides.filter(s => getComputedStyle(s).display !== 'none');
+  const cur = shown[0];
+  return {n: slides.length, shown: shown.length, at: document.body.dataset.slide,
+          count: document.querySelector('.present-count').textContent,
+          font: cur ? parseFloat(getComputedStyle(cur).fontSize) : 0,
+          text: cur ? cur.innerText : '', h2: cur ? cur.querySelectorAll('h2').length : 0,
+          header: getComputedStyle(document.querySelector('.site-header')).display};
+}"""
+
+
+def test_projector_view_shows_one_section_per_screen_offline(browser, site_dir: Path):
+    """Each notebook's projector view: large type, one ## section per screen, arrow keys."""
+    site_uri = site_dir.resolve().as_uri() + "/"
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    left_site: list[str] = []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(site_uri) or url.startswith("data:"):
+            request_route.continue_()
+        else:
+            left_site.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: uncaught {e}"))
+    page.on("console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}"))
+    views = sorted((site_dir / "present").glob("*.html"))
+    assert [p.stem for p in views] == [p.stem for p in discover([ROOT / "notebooks"])]
+    for path in views:
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        state = page.evaluate(_SLIDES)
+        assert state["n"] >= 3 and state["shown"] == 1, (path.name, state)
+        assert state["font"] >= 24 and state["header"] == "none", (path.name, state)
+        assert CJK.search(state["text"]), path.name
+    page.goto((site_dir / "present" / "03_promotion_funnel.html").resolve().as_uri())
+    first = page.evaluate(_SLIDES)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    third = page.evaluate(_SLIDES)
+    assert third["at"] == "3" and third["count"] == f"3 / {first['n']}" and third["h2"] >= 1
+    assert third["text"] != first["text"]
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate(_SLIDES)["at"] == "2"
+    page.keyboard.press("End")
+    assert page.evaluate(_SLIDES)["at"] == str(first["n"])
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "site-projector.png"))
+    context.close()
+    assert not errors, "\n".join(errors)
+    assert not left_site, f"requests left the site: {left_site}"
+    assert (ARTIFACTS / "site-projector.png").stat().st_size > 10_000

@@ -166,6 +166,7 @@ class Page:
     charts: bool = False
     sidebar: list[SidebarGroup] = field(default_factory=list)
     source: str = ""  # where the content came from (for error messages)
+    present: bool = False  # the projector view: large type, one section per screen
 
     @property
     def current(self) -> str:
@@ -365,6 +366,18 @@ def notebook_pages(
                 charts=n_charts > 0,
                 sidebar=sidebar,
                 source=str(info.path),
+            )
+        )
+        there = f"present/{info.slug}.html"  # the projector view of the same notebook
+        pages.append(
+            Page(
+                path=there,
+                title=f"{info.number} {info.title} · 放映",
+                body=_body("present.html.j2", there, info=info, rendered=rendered),
+                section="course",
+                charts=n_charts > 0,
+                source=str(info.path),
+                present=True,
             )
         )
     return pages
