@@ -213,3 +213,85 @@ def test_grade_stops_cleanly_and_the_rerun_resumes(tmp_path):
     assert again.returncode == 0, out + err
     assert (tmp_path / "out" / "grades.csv").exists()
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _stop_midway(args: list[str], wait_s: float, tmp: Path, cwd_marker: str = ""):
+    proc, mark = _start(args, tmp, "0")
+    time.sleep(wait_s)
+    assert proc.poll() is None, ("finished before the signal", proc.communicate())
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    lines = [ln for ln in (out + err).splitlines() if ln.strip()]
+    time.sleep(0.5)
+    return proc.returncode, lines, out + err, _marked(mark)
+
+
+def test_site_stops_cleanly_and_keeps_the_previous_site(tmp_path):
+    from casekit.course.site import build as site_build
+
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / site_build.MARKER).write_text("previous build\n", encoding="utf-8")
+    (out / "index.html").write_text("<p>previous site</p>", encoding="utf-8")
+    code, lines, text, left = _stop_midway(
+        ["site", "--force", "--out", str(out), "--notebooks", str(ROOT / "notebooks"),
+         "--exercises", str(ROOT / "exercises"), "--instructor", str(ROOT / "instructor"),
+         "--docs", str(ROOT / "docs")], 4.0, tmp)
+    assert code == 130 and len(lines) == 1 and "Traceback" not in text, lines
+    assert lines[0].startswith("interrupted: casekit site stopped")
+    assert left == [], "a process outlived the command"
+    assert (out / "index.html").read_text(encoding="utf-8") == "<p>previous site</p>"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"], "a half-built site was left"
+    assert not list((tmp / interrupt.RUNS).glob("*"))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_site_that_cannot_be_written_keeps_the_previous_one(tmp_path, monkeypatch):
+    from casekit.course.site import build as site_build
+    from tests.fixtures.course import site_course
+
+    dirs = site_course(tmp_path / "course")
+    out = tmp_path / "site"
+    site_build.build_site(out, **dirs)
+    before = (out / "index.html").read_bytes()
+
+    def full_disk(root, files, umask):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(site_build, "_write_tree", full_disk)
+    with pytest.raises(OutputError, match=r"cannot write .*site: the disk is full"):
+        site_build.build_site(out, force=True, **dirs)
+    assert (out / "index.html").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "site"]
+
+
+def test_handouts_stop_cleanly(tmp_path):
+    pytest.importorskip("playwright")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium not installed (.ci/run installs it)")
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    out = tmp_path / "handouts"
+    proc, mark = _start(["handouts", "--out", str(out), "--notebooks", str(ROOT / "notebooks"),
+                         "--exercises", str(ROOT / "exercises"),
+                         "--solutions", str(ROOT / "solutions"), "03_promotion_funnel"],
+                        tmp, "0")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # Chromium is up once the command has grandchildren
+        assert proc.poll() is None, proc.communicate()
+        kids = psutil.Process(proc.pid).children(recursive=True)
+        if any("chrom" in (k.name() or "") for k in kids if k.is_running()):
+            break
+        time.sleep(0.3)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    out_text, err = proc.communicate(timeout=60)
+    lines = [ln for ln in err.splitlines() if ln.strip()]  # stdout: what was printed so far
+    assert proc.returncode == 130 and len(lines) == 1, (out_text, err)
+    assert "Traceback" not in out_text + err and lines[0].startswith("interrupted: ")
+    time.sleep(0.5)
+    assert _marked(mark) == [], "Chromium or a worker outlived the command"
+    leftovers = [p for p in out.rglob("*") if p.suffix in (".tmp",) or p.name.startswith(".")]
+    assert not [p for p in leftovers if p.suffix == ".tmp"], leftovers
+    assert not list((tmp / interrupt.RUNS).glob("*"))
+    shutil.rmtree(tmp, ignore_errors=True)

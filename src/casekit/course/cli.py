@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,10 +22,18 @@ class _Command(click.Command):
             with interrupt.run(self.name or "casekit"):
                 return super().invoke(ctx)
         except Interrupted as exc:
-            click.echo(str(exc), err=True)
+            message = str(exc)
         except KeyboardInterrupt:
-            click.echo(f"interrupted: casekit {self.name} stopped before it finished; "
-                       "nothing half-written was kept, run it again", err=True)
+            message = (f"interrupted: casekit {self.name} stopped before it finished; "
+                       "nothing half-written was kept, run it again")
+        click.echo(message, err=True)
+        if sys.stderr is sys.__stderr__:  # the real command line, not a test's CliRunner
+            # Children, temp folders and writes are settled; skip the interpreter's exit
+            # handlers, where libraries whose helper we stopped (a browser driver, a pool's
+            # manager thread) would print tracebacks after the one line.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         ctx.exit(130)
 
 

@@ -30,6 +30,7 @@ from casekit.course import notebooks as N
 from casekit.course.site import assets, links, pages
 from casekit.course.templating import read_static
 from casekit.errors import CasekitError, SiteError
+from casekit.fileio import output_error
 
 MARKER = ".casekit-site"
 """File at the site root; only a folder holding it is ever replaced by a build."""
@@ -306,8 +307,11 @@ def build_site(
         json.dumps({"inputs": digest, "files": listed, "versions": versions}, indent=1,
                    sort_keys=True) + "\n"
     ).encode("utf-8")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise output_error(out, exc) from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -315,6 +319,9 @@ def build_site(
         _write_tree(tmp, sorted(files.items()), umask)
         _check_target(out)
         _swap_in(tmp, out)
+    except OSError as exc:  # full disk, read-only or forbidden folder: the old site stays
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise output_error(out, exc) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
