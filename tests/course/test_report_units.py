@@ -105,3 +105,27 @@ def test_timeouts_and_dead_kernels_put_a_student_at_risk(tmp_path: Path):
     assert risk.loc["s03", "timeouts"] == toy.EXERCISE_ID and not risk.loc["s03",
                                                                              "below_threshold"]
     assert risk.loc["s04", "timeouts"] == toy.EXERCISE_ID
+
+
+def test_shuffled_wrong_choices_are_counted_by_meaning():
+    import json
+
+    import pandas as pd
+
+    from casekit.course.answers import option_order
+
+    q = {"id": "q2", "kind": "choice", "points": 2, "title_zh": "口径",
+         "options": [{"id": "open", "zh": "开放口径"}, {"id": "closed", "zh": "封闭漏斗"},
+                     {"id": "paths", "zh": "路径占比"}]}
+    students = [f"s{i:02d}" for i in range(1, 9)]
+    rows = []
+    for s in students:  # every student picks "closed", each with their own letter
+        letter = "ABC"[option_order(q, s, "03_x").index("closed")]
+        rows.append({"exercise_id": "03_x", "question_id": "q2", "status": "incorrect",
+                     "student_id": s, "mistake": None, "answer_json": json.dumps(letter)})
+    letters = {json.loads(r["answer_json"]) for r in rows}
+    assert len(letters) > 1, "the shuffle gives the same meaning different letters"
+    info = {"03_x": {"questions": {"q2": q}, "sections": {}}}
+    table = R._wrong_answers(pd.DataFrame(rows), info, {}, 0.01)
+    assert list(zip(table["answer_zh"], table["students"], strict=True)) == [
+        ("closed：封闭漏斗", len(students))]

@@ -208,6 +208,8 @@ def _ratio_label(r: float) -> str:
 def _wrong_answers(scores, info: dict, expected: dict, rel_tol: float):
     import pandas as pd
 
+    from casekit.course.answers import chosen_option, option_order
+
     rows = []
     pending = scores[scores["status"].isin(["incorrect", "unanswered"])]
     for (exercise, qid), grp in pending.groupby(["exercise_id", "question_id"], sort=True):
@@ -263,7 +265,12 @@ def _wrong_answers(scores, info: dict, expected: dict, rel_tol: float):
             other = answers
         counted: dict[str, list[str]] = {}
         for s, a in other:
-            if kind == "choice" and isinstance(a, str):
+            order = option_order(q, s, exercise) if kind == "choice" and q else None
+            meaning = chosen_option(a, order) if order else None
+            if meaning is not None:  # shuffled options: count by meaning, not by letter
+                zh = {str(o["id"]): o.get("zh", "") for o in q["options"]}.get(meaning, "")
+                text = f"{meaning}：{zh}" if zh else meaning
+            elif kind == "choice" and isinstance(a, str):
                 text = a.strip().upper()
             else:
                 text = json.dumps(a, ensure_ascii=False, sort_keys=True)[:60]
