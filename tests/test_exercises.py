@@ -20,7 +20,6 @@ from casekit.course import params as P
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = N.discover(ROOT / "solutions")
-STUDENTS = ("s001", "s002")
 pytestmark = pytest.mark.slow
 
 
@@ -34,9 +33,7 @@ def test_solution_answers_every_question_for_three_parameter_sets(path, cache):
     nb = B.read_notebook(path)
     schema = P.check_notebook(nb, str(path))
     spec = A.exercise_spec(nb, str(path))
-    sets = [P.validate(schema, {})] + [
-        P.student_parameters(schema, s, spec["id"]) for s in STUDENTS
-    ]
+    sets = _three_sets(schema, spec["id"])
     assert len({json.dumps(s, sort_keys=True, ensure_ascii=False) for s in sets}) == 3
     answers = [G.expected_answers(path, values, cache) for values in sets]
     for values, got in zip(sets, answers, strict=True):
@@ -54,6 +51,29 @@ def test_solution_answers_every_question_for_three_parameter_sets(path, cache):
     assert any(len({a[q] for a in answers}) > 1 for q in numeric), (
         f"{path.name}: students with different parameters get the same numeric answers"
     )
+
+
+def _three_sets(schema: dict, exercise_id: str) -> list[dict]:
+    """The defaults and the first two generated students whose parameters differ from every
+    earlier set in each varied parameter that has enough values to (a choice parameter
+    with two values cannot differ from both others)."""
+    def n_values(spec) -> float:
+        if spec.choices:
+            return len(spec.choices)
+        if spec.type == "int" and spec.min is not None and spec.max is not None:
+            return spec.max - spec.min + 1
+        return float("inf")
+
+    sets = [P.validate(schema, {})]
+    varied = [n for n, spec in schema.items() if spec.vary]
+    for i in range(1, 500):
+        values = P.student_parameters(schema, f"s{i:03d}", exercise_id)
+        if all(values[n] != other[n] for n in varied if n_values(schema[n]) > len(sets)
+               for other in sets):
+            sets.append(values)
+            if len(sets) == 3:
+                return sets
+    raise AssertionError(f"{exercise_id}: no two students differ from the defaults everywhere")
 
 
 def _assert_boundary(name: str, q: dict, answer):

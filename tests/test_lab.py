@@ -686,7 +686,14 @@ def test_student_exercise_copy_runs_and_self_checks_in_lab(lab_tab: Tab, workdir
     panel = _open_in_lab(lab_tab, relpath)
     _run_all(page, panel)
     _assert_no_errors(page, panel, relpath)
-    unanswered = _cell(page, panel, first_check).locator(".jp-OutputArea-output").inner_text()
+    check_cell = _cell(page, panel, first_check)
+    page.wait_for_function(  # Run All returns before the last outputs are drawn
+        "(el) => { const out = el.querySelector('.jp-OutputArea-output');"
+        "  return out !== null && out.textContent.trim().length > 0; }",
+        arg=check_cell.element_handle(), timeout=60_000,
+    )
+    check_cell.scroll_into_view_if_needed()  # cells outside the viewport are not drawn
+    unanswered = (check_cell.locator(".jp-OutputArea-output").first.text_content() or "").strip()
     assert unanswered.startswith("…") and "尚未作答" in unanswered, unanswered
     # a broken answer shows as an error (so the error check of this file can fail) ...
     _type_into(page, panel, first_check - 1, f"{variable} = no_such_name")

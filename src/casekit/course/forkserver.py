@@ -107,6 +107,9 @@ def bwrap_argv(work: Path) -> list[str]:
         shutil.which("bwrap") or "bwrap", "--unshare-user", "--unshare-pid", "--unshare-net",
         "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent",
         "--new-session", "--cap-drop", "ALL",
+        # the fresh /tmp first: the environment may live under /tmp (a CI checkout) and its
+        # read-only binds below must land on top of it, not be hidden by it
+        "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
     ]
     bound: list[str] = []
     for root in _ro_roots():
@@ -118,8 +121,7 @@ def bwrap_argv(work: Path) -> list[str]:
         real = os.path.realpath(root)
         argv += ["--ro-bind", real, root]
         bound.append(root)
-    argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-             "--bind", str(work), str(work), "--chdir", str(work)]
+    argv += ["--bind", str(work), str(work), "--chdir", str(work)]
     return argv
 
 
