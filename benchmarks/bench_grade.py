@@ -40,6 +40,25 @@ def _grade(tmp: Path, out: str, args, **extra) -> tuple[float, list]:
     return time.perf_counter() - t0, results
 
 
+def _own_letters(solution, student_id: str):
+    """A last cell that rewrites each shuffled choice answer (the solution's canonical letter)
+    as the letter of the same option in this student's order: a student who answers right."""
+    import nbformat
+
+    from casekit.course import answers as ANS
+
+    spec = N.exercise_spec(solution)
+    lines = []
+    for q in spec["questions"]:
+        ids = ANS.option_ids(q) if q["kind"] == "choice" else None
+        if ids is None:
+            continue
+        order = ANS.option_order(q, student_id, spec["id"])
+        remap = {ANS.LETTERS[i]: ANS.LETTERS[order.index(oid)] for i, oid in enumerate(ids)}
+        lines.append(f"{q['answer']} = {remap!r}.get({q['answer']}, {q['answer']})")
+    return nbformat.v4.new_code_cell("\n".join(lines) or "pass")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
@@ -63,6 +82,7 @@ def main() -> None:
         students = [A.Student(f"b{i:03d}", f"学生{i}") for i in range(args.n)]
         for student in students:
             nb = A.personalise(solution, student, str(solution_path))
+            nb.cells.append(_own_letters(solution, student.id))
             target = tmp / "submissions" / student.id / solution_path.name
             target.parent.mkdir(parents=True)
             target.write_bytes(N.notebook_bytes(nb))

@@ -53,7 +53,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def output_error(path: Path, exc: OSError):
-    """A clear error for a write that failed: which file, why, and that the old one is intact."""
+    """A clear error for a write that failed: which file, why, and that the old one is intact.
+
+    Parameters
+    ----------
+    path : Path
+        The file (or folder) that could not be written.
+    exc : OSError
+        The error the write raised (its errno picks the explanation).
+
+    Returns
+    -------
+    OutputError
+        The error to raise, naming ``path``, the cause and the fix.
+    """
     import errno
 
     from casekit.errors import OutputError

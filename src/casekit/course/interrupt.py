@@ -144,8 +144,9 @@ def run(command: str) -> Iterator[Path]:
     try:
         yield folder
     except KeyboardInterrupt:  # Interrupted is one too
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break cleanup
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if main:  # a second Ctrl-C must not break the cleanup
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_children()
         raise
     finally:
