@@ -220,19 +220,8 @@ class Zygote:
             raise ZygoteError(f"the grading fork server did not start:\n{detail}")
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(Exception):
-                proc.wait(10)
-            for stream in (proc.stdin, proc.stdout):
-                with contextlib.suppress(Exception):
-                    stream.close()
+        self.close_process_only()
         if self._cgroup is not None:
-            for pid in _cgroup_pids(self._cgroup):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
             for _ in range(100):
                 try:
                     self._cgroup.rmdir()
@@ -307,6 +296,9 @@ class Zygote:
                 os.killpg(proc.pid, signal.SIGKILL)
             with contextlib.suppress(Exception):
                 proc.wait(10)
+            for stream in (proc.stdin, proc.stdout):
+                with contextlib.suppress(Exception):
+                    stream.close()
         if self._cgroup is not None:
             for pid in _cgroup_pids(self._cgroup):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
