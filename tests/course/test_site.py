@@ -462,9 +462,10 @@ _PAGE_STATE = """() => {
 }"""
 
 
-def test_every_page_in_chromium(browser, site_dir: Path):
+def _offline_context(browser, site_dir: Path, height: int):
+    """A zh-CN browser context that aborts, and records, every request outside the site."""
     site_uri = site_dir.resolve().as_uri() + "/"
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1280, "height": height}, locale="zh-CN")
     left_site: list[str] = []
 
     def route(request_route):
@@ -476,6 +477,12 @@ def test_every_page_in_chromium(browser, site_dir: Path):
             request_route.abort()
 
     context.route("**/*", route)
+    return context, left_site
+
+
+def test_every_page_in_chromium(browser, site_dir: Path):
+    site_uri = site_dir.resolve().as_uri() + "/"
+    context, left_site = _offline_context(browser, site_dir, 900)
     page = context.new_page()
     errors: list[str] = []
     requests: list[str] = []
@@ -560,19 +567,7 @@ _SLIDES = """() => {
 
 def test_projector_view_shows_one_section_per_screen_offline(browser, site_dir: Path):
     """Each notebook's projector view: large type, one ## section per screen, arrow keys."""
-    site_uri = site_dir.resolve().as_uri() + "/"
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    left_site: list[str] = []
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith(site_uri) or url.startswith("data:"):
-            request_route.continue_()
-        else:
-            left_site.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
+    context, left_site = _offline_context(browser, site_dir, 800)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"{page.url}: uncaught {e}"))
