@@ -239,9 +239,9 @@ def expected_answers(solution_path: Path, values: dict, cache_dir: Path, *,
     cached = expected_cache_file(solution_path.read_bytes(), values, cache_dir)
     if cached.exists():
         return json.loads(cached.read_text(encoding="utf-8"))
-    nb = N.read_notebook(solution_path)
-    spec = N.exercise_spec(nb, str(solution_path))
-    run = _parameterize(nb, values)
+    solved = _solution(str(solution_path))
+    run = _parameterize(solved.notebook, values)
+    spec = solved.spec
     run.cells.append(_dump_cell(spec, mistakes=True))
     status, errors, answers = _run_cells(
         _zygote(sandbox), run, None, cell_timeout=600, notebook_timeout=1800,
@@ -290,14 +290,42 @@ def _read_submission(raw: bytes):
     return nb, None
 
 
+@dataclass(frozen=True)
+class _Solution:
+    notebook: Any
+    spec: dict
+    schema: Any
+    public_checks: int
+
+
+_SOLUTIONS: dict[tuple[str, int, int], _Solution] = {}
+
+
+def _solution(path: str) -> _Solution:
+    """The parsed solution, read once per worker process (keyed by path, mtime and size:
+    an edited solution is read again). Callers must not modify it."""
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    found = _SOLUTIONS.get(key)
+    if found is None:
+        nb = N.read_notebook(Path(path))
+        found = _Solution(
+            nb, N.exercise_spec(nb, path), P.schema_from_metadata(nb, path),
+            sum("public-check" in c.get("metadata", {}).get("tags", []) for c in nb.cells),
+        )
+        _SOLUTIONS.clear()  # one exercise at a time is the usual case; keep memory flat
+        _SOLUTIONS[key] = found
+    return found
+
+
 def grade_one(job: GradeJob) -> SubmissionResult:
     """Grade one submission; never raises (every problem becomes a status)."""
     path = Path(job.path)
     raw = path.read_bytes()
     result = SubmissionResult(job.student_id, job.exercise_id, path.name,
                               hashlib.sha256(raw).hexdigest(), "graded")
-    solution = N.read_notebook(Path(job.solution))
-    spec = N.exercise_spec(solution, job.solution)
+    solved = _solution(job.solution)
+    spec = solved.spec
     blank = score_answers(spec, {}, {})
     for q in blank:
         q.status, q.feedback_zh = "not_run", "未能运行，未得分。"
@@ -305,8 +333,7 @@ def grade_one(job: GradeJob) -> SubmissionResult:
     if problem:
         result.status, result.questions = problem, blank
         return result
-    schema = P.schema_from_metadata(solution, job.solution)
-    values = P.student_parameters(schema, job.student_id, job.exercise_id)
+    values = P.student_parameters(solved.schema, job.student_id, job.exercise_id)
     try:
         expected = expected_answers(Path(job.solution), values, Path(job.cache_dir),
                                     sandbox=job.sandbox)
@@ -320,11 +347,8 @@ def grade_one(job: GradeJob) -> SubmissionResult:
         result.notes.append("parameters_cell_missing")
     elif P.assigned_names(nb.cells[index].source) != values:
         result.notes.append("parameters_changed")
-    public_expected = sum(
-        "public-check" in c.get("metadata", {}).get("tags", []) for c in solution.cells
-    )
     public_found = sum("public-check" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
-    if public_found < public_expected:
+    if public_found < solved.public_checks:
         result.notes.append("public_checks_removed")
     for cell in nb.cells:
         if cell.cell_type == "code":
