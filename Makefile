@@ -79,7 +79,16 @@ bench: $(STAMP)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --json benchmarks/results/scale.json
 
-bench-grade: $(STAMP)
+# nbgrader, timed by bench-grade for comparison, gets its own environment: it switches on its
+# server and JupyterLab extensions wherever it is installed, and the course's JupyterLab
+# must not show them.
+NBGRADER := .venv-nbgrader/bin/nbgrader
+$(NBGRADER): benchmarks/requirements-nbgrader.txt
+	@test -x .venv-nbgrader/bin/python || $(PYTHON) -m venv .venv-nbgrader
+	.venv-nbgrader/bin/python -m pip install --quiet -r benchmarks/requirements-nbgrader.txt
+	@touch $(NBGRADER)
+
+bench-grade: $(STAMP) $(NBGRADER)
 	$(BIN)/python benchmarks/bench_grade.py --n 100 --jobs 2 --cluster-workers 2 --json benchmarks/results/grade.json
 
 mutation: $(STAMP)
@@ -89,4 +98,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis .benchmarks .casekit-cache mutants
+	rm -rf $(VENV) .venv-nbgrader build dist .pytest_cache .ruff_cache .hypothesis .benchmarks .casekit-cache mutants

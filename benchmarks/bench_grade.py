@@ -1,7 +1,8 @@
 """Grading benchmark: `casekit grade` on N generated submissions vs one-by-one papermill.
 
 Run: .venv/bin/python benchmarks/bench_grade.py [--n 100] [--exercise 03_promotion_funnel]
-         [--jobs 2] [--sandbox auto] [--cluster-workers 2] [--skip-papermill] [--json PATH]
+         [--jobs 2] [--sandbox auto] [--cluster-workers 2] [--skip-papermill]
+         [--nbgrader PATH] [--json PATH]
 
 Submissions are the exercise's solution personalised for N generated student ids (so every
 one is fully answered, and every one has its own parameters). "papermill one by one" executes
@@ -10,16 +11,28 @@ answers, no gradebook. `casekit grade` does all of that (fork server, sandbox, t
 run once per parameter set, the gradebook, feedback and CSV), from a cold start: the fork
 servers start and the expected-answers cache is empty. With --cluster-workers the same
 submissions are graded again on a Dask LocalCluster (processes) of that many workers; its
-start-up is not counted, its workers' fork servers are. Prints a table; no assertions.
+start-up is not counted, its workers' fork servers are.
+
+nbgrader (0.9.6, ``benchmarks/requirements-nbgrader.txt``) is timed when its command is found
+(``--nbgrader``, default ``.venv-nbgrader/bin/nbgrader``, which ``make bench-grade`` installs).
+It lives in its own environment because it enables its server and JupyterLab extensions
+wherever it is installed, and the course's JupyterLab must not show them; its kernels are the
+course kernel. ``nbgrader autograde`` grades the same submissions with one locked test cell
+per automatically graded question (``assert <answer> is not None``: nbgrader has no
+per-student expected answers, so these cells check less than casekit does). It is timed from
+the command's start to its end; the assignment is generated before the clock starts.
+Prints a table; no assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +72,70 @@ def _own_letters(solution, student_id: str):
     return nbformat.v4.new_code_cell("\n".join(lines) or "pass")
 
 
+_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def _nbgrader_checks(spec: dict) -> list:
+    """One locked nbgrader test cell per automatically graded question."""
+    import nbformat
+
+    cells = []
+    for q in spec["questions"]:
+        if q["kind"] == "text":
+            continue
+        cell = nbformat.v4.new_code_cell(f"assert {q['answer']} is not None")
+        cell.metadata["nbgrader"] = {
+            "grade": True, "grade_id": f"check_{q['id']}", "locked": True,
+            "points": q.get("points", 1), "schema_version": 3, "solution": False,
+            "task": False,
+        }
+        cells.append(cell)
+    return cells
+
+
+def _nbgrader(exe: Path, tmp: Path, solution, solution_path: Path, students) -> dict:
+    """Time ``nbgrader autograde`` on the submissions; the row of the table."""
+    course = tmp / "nbgrader"
+    spec = N.exercise_spec(solution)
+    checks = _nbgrader_checks(spec)
+    source = copy.deepcopy(solution)
+    for cell in source.cells:  # nbgrader wants its own solution cells; keep the code
+        if cell.cell_type == "code":
+            cell.source = "\n".join(line for line in cell.source.splitlines()
+                                    if line.strip() not in _MARKERS)
+    source.cells += copy.deepcopy(checks)
+    target = course / "source" / "ex" / solution_path.name
+    target.parent.mkdir(parents=True)
+    target.write_bytes(N.notebook_bytes(source))
+    for student in students:
+        nb = N.read_notebook(tmp / "submissions" / student.id / solution_path.name)
+        nb.cells += copy.deepcopy(checks)
+        target = course / "submitted" / student.id / "ex" / solution_path.name
+        target.parent.mkdir(parents=True)
+        target.write_bytes(N.notebook_bytes(nb))
+    env = dict(os.environ, PATH=f"{exe.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               JUPYTER_PATH=str(ROOT / ".venv" / "share" / "jupyter"))
+    root = f"--CourseDirectory.root={course}"
+
+    def nbgrader(*args: str) -> None:
+        proc = subprocess.run([str(exe), *args, root], env=env, cwd=course,
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"nbgrader {args[0]} failed:\n{proc.stderr[-3000:]}")
+
+    nbgrader("generate_assignment", "ex", "--force")
+    t0 = time.perf_counter()
+    nbgrader("autograde", "ex", "--force")
+    seconds = time.perf_counter() - t0
+    nbgrader("export", f"--to={course / 'grades.csv'}")
+    import csv
+
+    with open(course / "grades.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    full = sum(float(r["score"]) == float(r["max_score"]) for r in rows)
+    return {"method": "nbgrader 0.9.6 autograde", "seconds": seconds, "full_marks": full}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
@@ -68,6 +145,9 @@ def main() -> None:
     parser.add_argument("--cluster-workers", type=int, default=0,
                         help="also grade on a Dask LocalCluster with this many workers")
     parser.add_argument("--skip-papermill", action="store_true")
+    parser.add_argument("--nbgrader", type=Path,
+                        default=ROOT / ".venv-nbgrader" / "bin" / "nbgrader",
+                        help="nbgrader command to time as well (skipped when missing)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     import papermill as pm
@@ -124,6 +204,14 @@ def main() -> None:
             rows.append({"method": f"casekit grade (Dask, {args.cluster_workers} workers)",
                          "seconds": cluster_s, "same_grades_as_local": same})
 
+        nbgrader_s = None
+        if args.nbgrader.exists():
+            rows.append(_nbgrader(args.nbgrader, tmp, solution, solution_path, students))
+            nbgrader_s = rows[-1]["seconds"]
+        else:
+            print(f"nbgrader: not timed ({args.nbgrader} not found; make bench-grade "
+                  "installs it)")
+
     print(f"{'method':36s} {'seconds':>9s} {'per submission':>15s} {'submissions/s':>14s}")
     for row in rows:
         row["per_submission_s"] = round(row["seconds"] / args.n, 3)
@@ -134,6 +222,8 @@ def main() -> None:
     if papermill_s is not None:
         print(f"ratio papermill / grade: {papermill_s / grade_s:.2f}x faster; "
               f"grade / papermill: {grade_s / papermill_s:.2f}")
+    if nbgrader_s is not None:
+        print(f"ratio nbgrader / grade: {nbgrader_s / grade_s:.2f}x faster")
     print(f"{full}/{len(results)} submissions got every automatic mark; sandbox "
           f"{G.resolve_sandbox(args.sandbox, warn=False)}; load average before "
           f"{load_before:.2f}, before grading {load_grade:.2f}")
@@ -150,6 +240,8 @@ def main() -> None:
             "rows": rows,
             "speedup_vs_papermill": (round(papermill_s / grade_s, 2)
                                      if papermill_s is not None else None),
+            "speedup_vs_nbgrader": (round(nbgrader_s / grade_s, 2)
+                                    if nbgrader_s is not None else None),
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n",
