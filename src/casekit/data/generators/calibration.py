@@ -29,6 +29,9 @@ CALIBRATION_STATS = {
     "direct_buy_event_share": "buy events whose user never carted or faved that item",
     "daily_buyers_no_same_day_cart_fav": "a day's buyers without a cart or fav that day",
     "period_buyers_never_cart_fav": "buyers without any cart or fav in the log",
+    "period_buyers_cart_not_fav": "buyers with a cart but no fav in the log",
+    "period_buyers_fav_not_cart": "buyers with a fav but no cart in the log",
+    "period_buyers_cart_and_fav": "buyers with both a cart and a fav in the log",
     "cart_to_buy_later_day_share": "buys after a cart of the item: last cart on an earlier day",
     "events_per_user_cv": "standard deviation / mean of the events per user",
 }
@@ -78,7 +81,11 @@ def calibration_stats(events: Any) -> dict[str, float]:
     out["direct_buy_event_share"] = float(linked.mean())
     daily = funnel.path_shares(log, by="day")
     out["daily_buyers_no_same_day_cart_fav"] = float(daily["direct"].sum() / daily["buyers"].sum())
-    out["period_buyers_never_cart_fav"] = float(funnel.path_shares(log)["direct_share"].iloc[0])
+    period = funnel.path_shares(log).iloc[0]
+    out["period_buyers_never_cart_fav"] = float(period["direct_share"])
+    out["period_buyers_cart_not_fav"] = float(period["via_cart_share"])
+    out["period_buyers_fav_not_cart"] = float(period["via_fav_share"])
+    out["period_buyers_cart_and_fav"] = float(period["via_both_share"])
     carts = frame[frame["c"] == 1].sort_values("t", kind="stable")
     after = pd.merge_asof(
         buys.sort_values("t", kind="stable"),

@@ -39,14 +39,24 @@ _P_FAV = TIANCHI_SHARES["fav"] * _EVENTS_PER_EPISODE
 _P_BUY = TIANCHI_SHARES["buy"] * _EVENTS_PER_EPISODE
 #: Buy probability of an episode with a cart or a fav; the rest of the buys are direct
 #: (no cart or fav of the item), so about 3/4 of buy events are direct as in Tianchi.
-_BUY_GIVEN_CART_OR_FAV = 0.025
-#: Users differ in how often they cart or fav: a multiplier Gamma(shape, 1/shape), mean 1.
-#: A small shape leaves some users who buy without ever carting (13 % of buyers in a
-#: real 43-user sample).
-_CART_FAV_SHAPE = 1.0
+_BUY_GIVEN_CART_OR_FAV = 0.022
+#: Users differ in how often they cart and, independently, in how often they fav: two
+#: multipliers Gamma(shape, 1/shape), mean 1. A large cart shape (almost every cart user
+#: carts) and a small fav shape (many never fav) split the buyers as in the full Tianchi
+#: log (R-ub-paths-full: 48.5 % cart but never fav, 30.4 % do both, 10.7 % only fav,
+#: 10.3 % neither).
+_CART_SHAPE = 6.0
+_FAV_SHAPE = 0.2
+#: Some users never use the cart and keep items in their favourites instead (buyers who
+#: fav but never cart are as common as buyers who do neither): their cart multiplier is 0
+#: and their fav multiplier is Gamma(_FAV_LIST_SHAPE) with mean _FAV_LIST_BOOST (before
+#: both multipliers are rescaled to mean 1).
+_FAV_LIST_SHARE = 0.17
+_FAV_LIST_BOOST = 2.0
+_FAV_LIST_SHAPE = 0.4
 #: Share of the buys after a cart or fav that come on a later day (bought from the cart
 #: or the favourites list), and the mean extra days (1 + geometric).
-_DEFER_BUY = 0.35
+_DEFER_BUY = 0.55
 _DEFER_MEAN_DAYS = 1.6
 #: Extra events after an episode's page views, in time order: fav, then cart, then buy.
 #: Row (fav*4 + cart*2 + buy) lists the codes of the present extras (-1 where none).
@@ -120,12 +130,14 @@ def event_log(
     * probabilities are set so the expected shares are Tianchi's pv 89.5 %, cart 5.5 %,
       fav 2.9 %, buy 2.0 % over the whole window, peak or not;
     * user paths (calibrated, see ``calibration_stats`` and the catalogue's
-      ``calibration.targets``): users differ in how often they cart or fav (a Gamma(1)
-      multiplier, mean 1), and an episode with a cart or fav buys no more often than one
-      without, so about three quarters of buys are direct (no cart or fav of the item),
-      some buyers never cart or fav, and about half of a day's buyers have no cart or fav
-      that day; 35 % of the buys after a cart or fav come 1 + geometric (mean 1.6) days
-      later, from the cart (no new page view), unless that leaves the window;
+      ``calibration.targets``): users differ in how often they cart and in how often they
+      fav (independent Gamma multipliers, mean 1; 17 % of users never use the cart and
+      keep favourites instead), and an episode with a cart or fav buys about as often as
+      one without, so about three quarters of buys are direct (no cart or fav of the item)
+      and the buyers split over the four paths as in the full Tianchi log (about 10 %
+      neither, 48 % cart only, 11 % fav only, 30 % both); 55 % of the buys after a cart or
+      fav come 1 + geometric (mean 1.6) days later, from the cart (no new page view),
+      unless that leaves the window (a course setting: no published figure);
     * episode start times follow the day weights (weekday × peak) and the hourly profile
       ``HOURLY_WEIGHTS`` (evening peak, few events at 3–6 am).
 
@@ -197,10 +209,9 @@ def event_log(
     # Expected shares must hold over the whole window: rescale the day multipliers.
     cart_mult = cart_mult / float(day_share @ cart_mult)
     p_cart_day = np.minimum(_P_CART * cart_mult, 1.0)
-    # P(cart or fav) of an episode, averaged over the users' Gamma multiplier c:
-    # E[1 - (1 - pc c)(1 - pf c)] = pc + pf - pc pf E[c^2], E[c^2] = 1 + 1/shape.
-    second_moment = 1.0 + 1.0 / _CART_FAV_SHAPE
-    p_cf_day = p_cart_day + _P_FAV - p_cart_day * _P_FAV * second_moment
+    # P(cart or fav) of an episode, averaged over the users' independent multipliers
+    # (mean 1 each): E[1 - (1 - pc c)(1 - pf f)] = pc + pf - pc pf.
+    p_cf_day = p_cart_day + _P_FAV - p_cart_day * _P_FAV
     p_cf = float(day_share @ p_cf_day)
     q0 = (_P_BUY - p_cf * _BUY_GIVEN_CART_OR_FAV) / (1 - p_cf)
     buy_base = p_cf_day * _BUY_GIVEN_CART_OR_FAV + (1 - p_cf_day) * q0
@@ -231,9 +242,16 @@ def event_log(
     activity = rng.lognormal(-(0.9**2) / 2, 0.9, size=n_users)
     lam = rate_ * day_weight.sum() / _EVENTS_PER_EPISODE * activity
     n_ep_user = 1 + rng.poisson(np.maximum(lam - 1.0, 0.0))
-    cart_fav_user = rng.gamma(_CART_FAV_SHAPE, 1.0 / _CART_FAV_SHAPE, size=n_users)
+    cart_user = rng.gamma(_CART_SHAPE, 1.0 / _CART_SHAPE, size=n_users)
+    fav_user = rng.gamma(_FAV_SHAPE, 1.0 / _FAV_SHAPE, size=n_users)
+    fav_list = rng.random(n_users) < _FAV_LIST_SHARE
+    cart_user[fav_list] = 0.0
+    fav_user[fav_list] = rng.gamma(
+        _FAV_LIST_SHAPE, _FAV_LIST_BOOST / _FAV_LIST_SHAPE, size=int(fav_list.sum())
+    )
     # Mean 1 over episodes (not only in expectation), so the cart and fav shares hold.
-    cart_fav_user /= float(n_ep_user @ cart_fav_user) / float(n_ep_user.sum())
+    cart_user /= float(n_ep_user @ cart_user) / float(n_ep_user.sum())
+    fav_user /= float(n_ep_user @ fav_user) / float(n_ep_user.sum())
     ep_user = np.repeat(np.arange(n_users, dtype=np.int32), n_ep_user)
     n_ep = len(ep_user)
     home_cat = rng.choice(n_categories, size=n_users, p=cat_p).astype(np.int32)
@@ -262,9 +280,8 @@ def event_log(
 
     # What happens in the episode.
     n_pv = rng.geometric(1.0 / _MEAN_PV_PER_EPISODE, size=n_ep).astype(np.int32)
-    cf = cart_fav_user[ep_user]
-    has_fav = rng.random(n_ep) < _P_FAV * cf
-    p_cart = p_cart_day[ep_day] * cf
+    has_fav = rng.random(n_ep) < _P_FAV * fav_user[ep_user]
+    p_cart = p_cart_day[ep_day] * cart_user[ep_user]
     has_cart = rng.random(n_ep) < p_cart
     p_buy = np.where(has_cart | has_fav, _BUY_GIVEN_CART_OR_FAV, q0) * buy_mult[ep_day]
     has_buy = rng.random(n_ep) < np.minimum(p_buy, 1.0)
@@ -274,7 +291,7 @@ def event_log(
         rng.geometric(1.0 / _DEFER_MEAN_DAYS, size=n_ep),
         0,
     ).astype(np.int64)
-    del p_cart, p_buy, ep_day, cf
+    del p_cart, p_buy, ep_day
     combo = (has_fav.astype(np.int8) * 4 + has_cart * 2 + has_buy).astype(np.int8)
     n_ev = n_pv + has_fav + has_cart + has_buy
     del has_fav, has_cart, has_buy
