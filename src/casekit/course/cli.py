@@ -95,6 +95,31 @@ def data_check() -> None:
     click.echo(f"all {len(names)} datasets valid")
 
 
+@data.command("calibrate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--per-mille", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Users kept per 1,000 (picked by a hash of user_id); 1000 keeps everyone.")
+def data_calibrate(path: Path, per_mille: int) -> None:
+    """A real UserBehavior log's path statistics next to the simulated logs' targets.
+
+    PATH is a Tianchi UserBehavior.csv (the first run writes a cleaned Parquet cache beside
+    it). Use the printed values to check or fill in events_618's calibration targets in
+    datasets/catalog.yaml.
+    """
+    import pandas as pd
+
+    from casekit.data.generators.calibration import compare_with_targets
+
+    table, users, events = compare_with_targets(path, per_mille)
+    click.echo(f"{path}: {users:,} users, {events:,} events ({per_mille} per 1,000 users)")
+    table["target"] = [
+        "(none)" if pd.isna(v) else f"{v:g} ± {t:g}"
+        for v, t in zip(table["target"], table["tolerance"], strict=True)
+    ]
+    table["measured"] = table["measured"].map(lambda v: f"{v:.4f}")
+    click.echo(table.drop(columns="tolerance").to_string(index=False))
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from casekit._checks import event_log as _checked_log
 
-__all__ = ["CALIBRATION_STATS", "calibration_stats"]
+__all__ = ["CALIBRATION_STATS", "calibration_stats", "compare_with_targets"]
 
 #: The statistics :func:`calibration_stats` returns, with their meaning.
 CALIBRATION_STATS = {
@@ -99,3 +99,36 @@ def calibration_stats(events: Any) -> dict[str, float]:
     per_user = np.bincount(pd.factorize(user)[0])
     out["events_per_user_cv"] = float(per_user.std() / per_user.mean())
     return out
+
+
+
+def compare_with_targets(path: Any, per_mille: int = 20) -> tuple[pd.DataFrame, int, int]:
+    """A real log's statistics next to the calibration targets of ``events_618``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A UserBehavior download (raw Tianchi CSV) or anything ``engine.open_events`` reads.
+    per_mille : int
+        Users kept per 1,000, picked by a hash of ``user_id`` (20 keeps about 20,000 users
+        and 2M rows of the full log); 1000 keeps everyone.
+
+    Returns
+    -------
+    (DataFrame, int, int)
+        One row per statistic (``statistic, measured, target, tolerance, source``; the
+        target columns are empty where the catalogue has none), the users and the events
+        measured.
+    """
+    from casekit import data
+    from casekit.data import engine
+
+    events = engine.open_events(path).sample_users(per_mille)
+    stats = calibration_stats(events)
+    targets = data.describe("events_618")["calibration"]["targets"]
+    rows = []
+    for name in CALIBRATION_STATS:
+        t = targets.get(name, {})
+        rows.append({"statistic": name, "measured": stats[name], "target": t.get("value"),
+                     "tolerance": t.get("tolerance"), "source": t.get("source", "")})
+    return pd.DataFrame(rows), int(events["user_id"].nunique()), len(events)
