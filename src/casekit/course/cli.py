@@ -221,7 +221,8 @@ def assign(solutions: Path, exercises: Path, roster: Path | None, out: Path, che
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None)
 @click.option("--cell-timeout", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option("--notebook-timeout", type=click.IntRange(min=1), default=300, show_default=True)
-@click.option("--memory-mb", type=click.IntRange(min=128), default=1024, show_default=True)
+@click.option("--memory-mb", type=click.IntRange(min=128), default=1024, show_default=True,
+              help="Memory a submission may allocate, on top of the pre-loaded libraries.")
 @click.option("--sandbox", type=click.Choice(["auto", "bwrap", "python"]), default="auto",
               show_default=True,
               help="bwrap: each notebook also runs under bubblewrap (read-only environment, no "
