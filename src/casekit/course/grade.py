@@ -313,7 +313,8 @@ def _solution(path: str) -> _Solution:
             nb, N.exercise_spec(nb, path), P.schema_from_metadata(nb, path),
             sum("public-check" in c.get("metadata", {}).get("tags", []) for c in nb.cells),
         )
-        _SOLUTIONS.clear()  # one exercise at a time is the usual case; keep memory flat
+        if len(_SOLUTIONS) >= 64:  # a course has a dozen exercises; keep memory bounded
+            _SOLUTIONS.clear()
         _SOLUTIONS[key] = found
     return found
 
