@@ -274,3 +274,18 @@ def test_network_calls_fail(zygote):
     ), "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=5)")
     assert status == "ok" and errors[0] is None
     assert errors[1][0] == "PermissionError", "the audit hook refuses it before the kernel does"
+
+
+def test_an_edited_solution_is_read_again_by_a_warm_worker(tmp_path):
+    # each worker parses a solution once; an edit (even one that keeps the size) must show
+    path = toy.write_solution(tmp_path / "solutions")
+    first = G._solution(str(path))
+    assert G._solution(str(path)) is first
+    nb = nbformat.read(path, as_version=4)
+    q = nb.metadata["casekit"]["exercise"]["questions"][0]
+    q["title_zh"] = q["title_zh"][::-1]  # same length, different text
+    nbformat.write(nb, path)
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+    again = G._solution(str(path))
+    assert again is not first
+    assert again.spec["questions"][0]["title_zh"] == q["title_zh"]
