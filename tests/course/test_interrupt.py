@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -294,4 +295,171 @@ def test_handouts_stop_cleanly(tmp_path):
     leftovers = [p for p in out.rglob("*") if p.suffix in (".tmp",) or p.name.startswith(".")]
     assert not [p for p in leftovers if p.suffix == ".tmp"], leftovers
     assert not list((tmp / interrupt.RUNS).glob("*"))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- midway stops of assign, guide and report; reruns; a real full disk -------------------------
+
+
+def _wait_until(proc: subprocess.Popen, ready, what: str, timeout: float = 180) -> None:
+    """Poll until ``ready()`` (a sign the command's main work is running), not a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the command ended before {what}: {proc.communicate()}")
+        try:
+            if ready():
+                return
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def _has_open(proc: subprocess.Popen, folder: Path) -> bool:
+    """Whether the command (not a child) has a file under ``folder`` open right now."""
+    return any(Path(f.path).is_relative_to(folder) for f in psutil.Process(proc.pid).open_files())
+
+
+def _interrupt(proc: subprocess.Popen, mark: str, tmp: Path):
+    """Ctrl-C to the command's group; its exit status, stderr lines, all output, survivors."""
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    time.sleep(0.5)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    left = _marked(mark)
+    runs = list((tmp / interrupt.RUNS).glob("*"))
+    return proc.returncode, lines, out + err, left, runs
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def _assert_stopped_cleanly(code, lines, text, left, runs, starts: str) -> None:
+    assert code == 130, (code, text)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(starts), lines
+    assert "Traceback" not in text, text
+    assert left == [], "a process outlived the command"
+    assert runs == [], "a temp folder was left behind"
+
+
+def test_assign_stops_cleanly_and_the_rerun_writes_every_copy(tmp_path):
+    from casekit.course import assign as A
+    from casekit.course.notebooks import notebook_bytes, read_notebook
+
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    exercises = tmp_path / "exercises"
+    A.assign(ROOT / "solutions", exercises)
+    exercises_before = _snapshot(exercises)
+    n = 60
+    students = [A.Student(f"s{i:03d}", f"学生{i}") for i in range(n)]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\n" + "".join(f"{s.id},{s.name}\n" for s in students),
+                      encoding="utf-8")
+    out = tmp_path / "handout"
+    last = out / students[-1].id / "01_ecosystem.ipynb"  # a copy from an earlier run
+    last.parent.mkdir(parents=True)
+    last.write_text("previous copy\n", encoding="utf-8")
+    args = ["assign", "--solutions", str(ROOT / "solutions"), "--exercises", str(exercises),
+            "--roster", str(roster), "--out", str(out)]
+    proc, mark = _start(args, tmp, "0")
+    _wait_until(proc, lambda: (out / students[0].id).is_dir(), "the first personal copies")
+    code, lines, text, left, runs = _interrupt(proc, mark, tmp)
+    _assert_stopped_cleanly(code, lines, text, left, runs, "interrupted: personal copies written")
+    done = int(re.search(r"for (\d+) of (\d+) students", lines[0]).group(1))
+    assert done < n - 1, f"not stopped midway: {lines[0]}"
+    assert f"{n - done} not" in lines[0] and "casekit assign" in lines[0]
+    assert _snapshot(exercises) == exercises_before, "exercises/ changed"
+    assert last.read_text(encoding="utf-8") == "previous copy\n", "a later copy was touched"
+    written = sorted(out.rglob("*"))
+    assert not [p for p in written if p.name.startswith(".")], "a temp file was left"
+    for path in (p for p in written if p.is_file() and p != last):
+        read_notebook(path)  # every copy written is complete
+    # the rerun writes every copy, the same bytes as the library makes
+    again, _ = _start(args, tmp, "0")
+    out_text, err = again.communicate(timeout=600)
+    assert again.returncode == 0, out_text + err
+    assert f"handout: {n * len(exercises_before)} notebooks for {n} students" in out_text
+    copies = sorted(p for p in out.rglob("*.ipynb"))
+    assert len(copies) == n * len(exercises_before)
+    for student in (students[0], students[done], students[-1]):
+        for name in exercises_before:
+            nb = read_notebook(exercises / name)
+            expected = notebook_bytes(A.personalise(nb, student, str(exercises / name)))
+            assert (out / student.id / name).read_bytes() == expected, (student, name)
+    assert not [p for p in out.rglob(".*")], "a temp file was left"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _bloat(notebook: Path, outputs: int) -> None:
+    """Give the notebook's first code cell many stream outputs (cells and sections unchanged)."""
+    import json
+
+    doc = json.loads(notebook.read_text(encoding="utf-8"))
+    cell = next(c for c in doc["cells"] if c["cell_type"] == "code")
+    cell.setdefault("outputs", []).extend(
+        {"output_type": "stream", "name": "stdout", "text": [f"line {i}\n"]}
+        for i in range(outputs))
+    notebook.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def test_guide_stops_cleanly_and_keeps_the_previous_guide(tmp_path):
+    from casekit.course import guide as G
+
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    root = tmp_path / "course"
+    for folder in ("notebooks", "solutions", "instructor"):
+        shutil.copytree(ROOT / folder, root / folder)
+    # the guide reads every notebook; big outputs make that take seconds, not the guide's text
+    for notebook in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        _bloat(notebook, 10_000)
+    target = root / G.GUIDE_PATH
+    target.write_text("previous guide\n", encoding="utf-8")
+    before = _snapshot(root / "instructor")
+    proc, mark = _start(["guide", "--root", str(root)], tmp, "0")
+    _wait_until(proc, lambda: _has_open(proc, root / "notebooks"), "the guide reading notebooks")
+    code, lines, text, left, runs = _interrupt(proc, mark, tmp)
+    _assert_stopped_cleanly(code, lines, text, left, runs, "interrupted: casekit guide stopped")
+    assert _snapshot(root / "instructor") == before, "the previous guide changed"
+    again, _ = _start(["guide", "--root", str(root)], tmp, "0")
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, out + err
+    assert target.read_bytes() == (ROOT / G.GUIDE_PATH).read_bytes(), "the rerun's guide"
+    assert sorted(before) == sorted(_snapshot(root / "instructor")), "a temp file was left"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_report_stops_cleanly_and_keeps_the_previous_report(tmp_path):
+    from casekit.course import report as R
+    from casekit.course import synthclass as S
+    from casekit.course.notebooks import discover, exercise_spec, read_notebook
+
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    specs = {p.stem: exercise_spec(read_notebook(p), str(p)) for p in discover(ROOT / "solutions")}
+    grading = tmp_path / "grading"
+    gradebook = grading / "gradebook.sqlite"
+    dirs = {"solutions": ROOT / "solutions", "notebooks": ROOT / "notebooks"}
+    S.synthetic_gradebook(gradebook, specs, n_students=12, seed=1)
+    R.report(grading, **dirs)  # the previous report, of a small class
+    # the class now has 3000 students: the report reads and groups ~230k score rows
+    S.synthetic_gradebook(gradebook, specs, n_students=3000, seed=2)
+    before = _snapshot(grading)
+    args = ["report", str(grading), "--solutions", str(ROOT / "solutions"),
+            "--notebooks", str(ROOT / "notebooks")]
+    proc, mark = _start(args, tmp, "0")
+    _wait_until(proc, lambda: _has_open(proc, grading), "the report reading the gradebook")
+    code, lines, text, left, runs = _interrupt(proc, mark, tmp)
+    _assert_stopped_cleanly(code, lines, text, left, runs, "interrupted: casekit report stopped")
+    assert _snapshot(grading) == before, "the previous report changed"
+    again, _ = _start(args, tmp, "0")
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, out + err
+    tables = R.class_tables(grading, **dirs)
+    for name, df in tables.items():
+        assert (grading / f"report-{name}.csv").read_bytes() == R._csv_bytes(df), name
+    assert (grading / "report.html").read_bytes() != before["report.html"]
+    assert sorted(_snapshot(grading)) == sorted(before), "a temp file was left"
     shutil.rmtree(tmp, ignore_errors=True)
