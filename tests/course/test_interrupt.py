@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -216,18 +217,12 @@ def test_grade_stops_cleanly_and_the_rerun_resumes(tmp_path):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _stop_midway(args: list[str], wait_s: float, tmp: Path, cwd_marker: str = ""):
-    proc, mark = _start(args, tmp, "0")
-    time.sleep(wait_s)
-    assert proc.poll() is None, ("finished before the signal", proc.communicate())
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    lines = [ln for ln in (out + err).splitlines() if ln.strip()]
-    time.sleep(0.5)
-    return proc.returncode, lines, out + err, _marked(mark)
+def _cpu_s(proc: subprocess.Popen) -> float:
+    times = psutil.Process(proc.pid).cpu_times()
+    return times.user + times.system
 
 
-def test_site_stops_cleanly_and_keeps_the_previous_site(tmp_path):
+def test_site_stops_cleanly_keeps_the_previous_site_and_the_rerun_builds_it(tmp_path):
     from casekit.course.site import build as site_build
 
     tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
@@ -235,16 +230,27 @@ def test_site_stops_cleanly_and_keeps_the_previous_site(tmp_path):
     out.mkdir()
     (out / site_build.MARKER).write_text("previous build\n", encoding="utf-8")
     (out / "index.html").write_text("<p>previous site</p>", encoding="utf-8")
-    code, lines, text, left = _stop_midway(
-        ["site", "--force", "--out", str(out), "--notebooks", str(ROOT / "notebooks"),
-         "--exercises", str(ROOT / "exercises"), "--instructor", str(ROOT / "instructor"),
-         "--docs", str(ROOT / "docs")], 4.0, tmp)
-    assert code == 130 and len(lines) == 1 and "Traceback" not in text, lines
-    assert lines[0].startswith("interrupted: casekit site stopped")
-    assert left == [], "a process outlived the command"
+    args = ["site", "--force", "--out", str(out), "--notebooks", str(ROOT / "notebooks"),
+            "--exercises", str(ROOT / "exercises"), "--instructor", str(ROOT / "instructor"),
+            "--docs", str(ROOT / "docs")]
+    proc, mark = _start(args, tmp, "0")
+    # the build takes ~15 s of CPU, its imports under 2 s: at 3 s it is rendering pages
+    _wait_until(proc, lambda: _cpu_s(proc) >= 3.0, "the site being rendered")
+    code, lines, text, left, runs = _interrupt(proc, mark, tmp)
+    _assert_stopped_cleanly(code, lines, text, left, runs, "interrupted: casekit site stopped")
     assert (out / "index.html").read_text(encoding="utf-8") == "<p>previous site</p>"
     assert [p.name for p in tmp_path.iterdir()] == ["site"], "a half-built site was left"
-    assert not list((tmp / interrupt.RUNS).glob("*"))
+    # the rerun builds the whole site
+    again, _ = _start(args, tmp, "0")
+    out_text, err = again.communicate(timeout=600)
+    assert again.returncode == 0, out_text + err
+    manifest = json.loads((out / site_build.MANIFEST).read_text(encoding="utf-8"))
+    built = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert built == {*manifest["files"], site_build.MARKER}, "files missing or extra"
+    assert len(built) > 50 and "previous site" not in (out / "index.html").read_text("utf-8")
+    for page in ("index.html", "notebooks/03_promotion_funnel.html"):
+        assert (out / page).read_text(encoding="utf-8").rstrip().endswith("</html>"), page
+    assert [p.name for p in tmp_path.iterdir()] == ["site"], "a temp folder was left"
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -267,16 +273,18 @@ def test_a_site_that_cannot_be_written_keeps_the_previous_one(tmp_path, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "site"]
 
 
-def test_handouts_stop_cleanly(tmp_path):
+def test_handouts_stop_cleanly_and_the_rerun_prints_them(tmp_path):
     pytest.importorskip("playwright")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Chromium not installed (.ci/run installs it)")
+    from casekit.course import handouts as H
+
     tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
     out = tmp_path / "handouts"
-    proc, mark = _start(["handouts", "--out", str(out), "--notebooks", str(ROOT / "notebooks"),
-                         "--exercises", str(ROOT / "exercises"),
-                         "--solutions", str(ROOT / "solutions"), "03_promotion_funnel"],
-                        tmp, "0")
+    args = ["handouts", "--out", str(out), "--notebooks", str(ROOT / "notebooks"),
+            "--exercises", str(ROOT / "exercises"), "--solutions", str(ROOT / "solutions"),
+            "03_promotion_funnel"]
+    proc, mark = _start(args, tmp, "0")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # Chromium is up once the command has grandchildren
         assert proc.poll() is None, proc.communicate()
@@ -294,6 +302,24 @@ def test_handouts_stop_cleanly(tmp_path):
     assert _marked(mark) == [], "Chromium or a worker outlived the command"
     leftovers = [p for p in out.rglob("*") if p.suffix in (".tmp",) or p.name.startswith(".")]
     assert not [p for p in leftovers if p.suffix == ".tmp"], leftovers
+    assert not list((tmp / interrupt.RUNS).glob("*"))
+    # the rerun prints the three handouts of the module, each a whole PDF
+    again, _ = _start(args, tmp, "0")
+    out_text, err = again.communicate(timeout=600)
+    assert again.returncode == 0, out_text + err
+    pdfs = sorted(str(p.relative_to(out)) for p in out.rglob("*.pdf"))
+    expected = [f"{kind}/03_promotion_funnel.pdf"
+                for kind in ("answer-keys", "notebooks", "worksheets")]
+    assert pdfs == expected
+    manifest = json.loads((out / H.MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == expected
+    for name in pdfs:
+        data = (out / name).read_bytes()
+        assert data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:], name
+        text = subprocess.run(["pdftotext", str(out / name), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "漏斗" in text, name
+    assert sorted(p.name for p in out.rglob(".*")) == [H.MANIFEST], "a temp file was left"
     assert not list((tmp / interrupt.RUNS).glob("*"))
     shutil.rmtree(tmp, ignore_errors=True)
 
@@ -396,8 +422,6 @@ def test_assign_stops_cleanly_and_the_rerun_writes_every_copy(tmp_path):
 
 def _bloat(notebook: Path, outputs: int) -> None:
     """Give the notebook's first code cell many stream outputs (cells and sections unchanged)."""
-    import json
-
     doc = json.loads(notebook.read_text(encoding="utf-8"))
     cell = next(c for c in doc["cells"] if c["cell_type"] == "code")
     cell.setdefault("outputs", []).extend(
