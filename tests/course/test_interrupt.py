@@ -487,3 +487,121 @@ def test_report_stops_cleanly_and_keeps_the_previous_report(tmp_path):
     assert (grading / "report.html").read_bytes() != before["report.html"]
     assert sorted(_snapshot(grading)) == sorted(before), "a temp file was left"
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- a real full disk and a read-only folder: a small tmpfs in a user + mount namespace ----------
+
+_DISK_DRIVER = r'''
+"""Mount a tmpfs at DISK, put STAGE's files there, run the command, record what it left."""
+import hashlib, json, shutil, subprocess, sys
+from pathlib import Path
+
+disk, size, mode, stage, result = (Path(sys.argv[1]), sys.argv[2], sys.argv[3],
+                                   Path(sys.argv[4]), Path(sys.argv[5]))
+subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], check=True)
+shutil.copytree(stage, disk, dirs_exist_ok=True)
+if mode == "ro":
+    subprocess.run(["mount", "-o", f"remount,ro,size={size}", str(disk)], check=True)
+
+
+def snapshot():
+    files = {}
+    for p in sorted(disk.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            try:
+                complete = p.suffix != ".ipynb" or bool(json.loads(data)["cells"])
+            except ValueError:
+                complete = False
+            files[str(p.relative_to(disk))] = [hashlib.sha256(data).hexdigest(), complete]
+    return files
+
+
+before = snapshot()
+run = subprocess.run(sys.argv[6:], capture_output=True, text=True)
+result.write_text(json.dumps({"before": before, "after": snapshot(), "code": run.returncode,
+                              "stdout": run.stdout, "stderr": run.stderr}))
+'''
+
+
+def _namespaces_work() -> str:
+    """'' when this machine lets us mount a tmpfs in a user + mount namespace, else why not."""
+    if not shutil.which("unshare"):
+        return "the unshare command is not installed"
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                            "mount -t tmpfs -o size=64k tmpfs /mnt"],
+                           capture_output=True, text=True)
+    return "" if probe.returncode == 0 else (
+        f"user + mount namespaces are unavailable here ({probe.stderr.strip()})")
+
+
+def _on_small_disk(tmp_path: Path, disk: Path, size: str, mode: str, stage: Path,
+                   args: list[str]) -> dict:
+    """Run ``casekit ARGS`` with ``disk`` a fresh tmpfs of ``size`` holding ``stage``'s files."""
+    why = _namespaces_work()
+    if why:
+        pytest.skip(why)
+    driver = tmp_path / "disk_driver.py"
+    driver.write_text(_DISK_DRIVER, encoding="utf-8")
+    result = tmp_path / "disk_result.json"
+    tmp = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))
+    disk.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT / "src")}
+    subprocess.run(["unshare", "--user", "--map-root-user", "--mount", sys.executable,
+                    str(driver), str(disk), size, mode, str(stage), str(result),
+                    sys.executable, "-m", "casekit.course.cli", *args],
+                   env=env, check=True, timeout=600)
+    assert not list((tmp / interrupt.RUNS).glob("*")), "a temp folder was left behind"
+    shutil.rmtree(tmp, ignore_errors=True)
+    return json.loads(result.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("mode, says", [("full", "the disk is full"),
+                                        ("ro", "the folder is on a read-only file system")])
+def test_a_site_on_a_full_or_read_only_disk_keeps_the_previous_one(tmp_path, mode, says):
+    from casekit.course.site import build as site_build
+    from tests.fixtures.course import site_course
+
+    dirs = site_course(tmp_path / "course")  # its site is ~1.6 MB (the vega bundle alone ~0.9)
+    stage = tmp_path / "stage"
+    (stage / "site").mkdir(parents=True)
+    (stage / "site" / site_build.MARKER).write_text("previous build\n", encoding="utf-8")
+    (stage / "site" / "index.html").write_text("<p>previous site</p>", encoding="utf-8")
+    disk = tmp_path / "disk"
+    got = _on_small_disk(tmp_path, disk, "512k", mode, stage, [
+        "site", "--force", "--out", str(disk / "site"),
+        "--notebooks", str(dirs["notebooks_dir"]), "--exercises", str(dirs["exercises_dir"]),
+        "--instructor", str(dirs["instructor_dir"]), "--docs", str(dirs["docs_dir"])])
+    lines = [ln for ln in got["stderr"].splitlines() if ln.strip()]
+    assert got["code"] == 1, got
+    assert len(lines) == 1 and "Traceback" not in got["stdout"] + got["stderr"], lines
+    assert lines[0] == (f"Error: cannot write {disk / 'site'}: {says}" + lines[0].split(says)[1])
+    assert "previous file is unchanged" in lines[0]
+    assert got["after"] == got["before"], "the previous site changed or a partial one was left"
+
+
+def test_assign_on_a_full_disk_leaves_whole_copies_only(tmp_path):
+    from casekit.course import assign as A
+
+    exercises = tmp_path / "exercises"
+    A.assign(ROOT / "solutions", exercises)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\ns000,甲\ns001,乙\ns002,丙\n", encoding="utf-8")
+    stage = tmp_path / "stage"
+    (stage / "s002").mkdir(parents=True)  # a copy from an earlier run, of the last student
+    (stage / "s002" / "01_ecosystem.ipynb").write_text('{"cells": [1]}', encoding="utf-8")
+    disk = tmp_path / "handout"
+    per_student = sum(p.stat().st_size for p in exercises.glob("*.ipynb"))
+    got = _on_small_disk(tmp_path, disk, f"{per_student * 3 // 2 // 1024}k", "full", stage, [
+        "assign", "--solutions", str(ROOT / "solutions"), "--exercises", str(exercises),
+        "--roster", str(roster), "--out", str(disk)])
+    lines = [ln for ln in got["stderr"].splitlines() if ln.strip()]
+    assert got["code"] == 1, got
+    assert len(lines) == 1 and "Traceback" not in got["stdout"] + got["stderr"], lines
+    assert re.fullmatch(rf"Error: cannot write {re.escape(str(disk))}/s00[01]/\d\d_\w+\.ipynb: "
+                        r"the disk is full; .*", lines[0]), lines[0]
+    after = got["after"]
+    assert after["s002/01_ecosystem.ipynb"] == got["before"]["s002/01_ecosystem.ipynb"]
+    assert not [f for f in after if "/." in f or f.startswith(".")], "a temp file was left"
+    assert all(complete for _, complete in after.values()), "a partial notebook was left"
+    assert len(after) > 1, "nothing was written before the disk was full"
