@@ -284,15 +284,10 @@ def test_handouts_stop_cleanly_and_the_rerun_prints_them(tmp_path):
     args = ["handouts", "--out", str(out), "--notebooks", str(ROOT / "notebooks"),
             "--exercises", str(ROOT / "exercises"), "--solutions", str(ROOT / "solutions"),
             "03_promotion_funnel"]
+    first = out / "notebooks" / "03_promotion_funnel.pdf"  # printed first of the three
     proc, mark = _start(args, tmp, "0")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # Chromium is up once the command has grandchildren
-        assert proc.poll() is None, proc.communicate()
-        kids = psutil.Process(proc.pid).children(recursive=True)
-        if any("chrom" in (k.name() or "") for k in kids if k.is_running()):
-            break
-        time.sleep(0.3)
-    time.sleep(1.0)
+    _wait_until(proc, (out / H.MANIFEST).is_file, "the first PDF (and the manifest)")
+    assert any("chrom" in k.name() for k in psutil.Process(proc.pid).children(recursive=True))
     os.killpg(proc.pid, signal.SIGINT)
     out_text, err = proc.communicate(timeout=60)
     lines = [ln for ln in err.splitlines() if ln.strip()]  # stdout: what was printed so far
@@ -303,10 +298,14 @@ def test_handouts_stop_cleanly_and_the_rerun_prints_them(tmp_path):
     leftovers = [p for p in out.rglob("*") if p.suffix in (".tmp",) or p.name.startswith(".")]
     assert not [p for p in leftovers if p.suffix == ".tmp"], leftovers
     assert not list((tmp / interrupt.RUNS).glob("*"))
-    # the rerun prints the three handouts of the module, each a whole PDF
+    printed = first.read_bytes()
+    assert json.loads((out / H.MANIFEST).read_text(encoding="utf-8"))["files"].keys() == {
+        "notebooks/03_promotion_funnel.pdf"}, "the finished PDF is recorded, the others not"
+    # the rerun keeps the finished PDF and prints the other two, each a whole PDF
     again, _ = _start(args, tmp, "0")
     out_text, err = again.communicate(timeout=600)
     assert again.returncode == 0, out_text + err
+    assert "2 PDFs written, 1 unchanged" in out_text and first.read_bytes() == printed
     pdfs = sorted(str(p.relative_to(out)) for p in out.rglob("*.pdf"))
     expected = [f"{kind}/03_promotion_funnel.pdf"
                 for kind in ("answer-keys", "notebooks", "worksheets")]
