@@ -26,7 +26,7 @@ from pathlib import Path
 from casekit.course import params as P
 from casekit.course.answers import LETTERS, option_ids, option_order
 from casekit.course.notebooks import discover, exercise_spec, notebook_bytes, read_notebook
-from casekit.errors import BadParameterError, NotebookError
+from casekit.errors import BadParameterError, Interrupted, NotebookError
 from casekit.fileio import atomic_write_bytes
 
 BEGIN = "### BEGIN SOLUTION"
@@ -219,12 +219,26 @@ def shuffle_options(nb, student_id: str | None, where: str = "exercise") -> dict
 def assign_roster(
     exercises_dir: Path, roster: Iterable[Student], out_dir: Path
 ) -> list[Path]:
-    """Write ``out_dir/<student_id>/<NN_slug>.ipynb`` for every student and exercise."""
+    """Write ``out_dir/<student_id>/<NN_slug>.ipynb`` for every student and exercise.
+
+    A stop (Ctrl-C) raises :class:`casekit.errors.Interrupted` saying how many students got
+    their copies; every file written is complete, and a rerun writes the same bytes.
+    """
     written = []
     exercises = [(p, read_notebook(p)) for p in discover(exercises_dir)]
-    for student in roster:
-        for path, nb in exercises:
-            target = out_dir / student.id / path.name
-            atomic_write_bytes(target, notebook_bytes(personalise(nb, student, str(path))))
-            written.append(target)
+    roster = list(roster)
+    done = 0
+    try:
+        for student in roster:
+            for path, nb in exercises:
+                target = out_dir / student.id / path.name
+                atomic_write_bytes(target, notebook_bytes(personalise(nb, student, str(path))))
+                written.append(target)
+            done += 1
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: personal copies written for {done} of {len(roster)} students, "
+            f"{len(roster) - done} not; run `casekit assign --roster …` again to write them all "
+            "(a copy is the same each time)"
+        ) from None
     return written

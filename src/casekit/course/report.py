@@ -550,9 +550,12 @@ def report(grading: Path, *, out: Path | None = None, compare: Path | None = Non
         tables["changes"] = _changes(tables, before)
     out = out or (grading if grading.is_dir() else grading.parent) / "report.html"
     result = Report(tables=tables, html=out)
+    # every file is made first and written last, so a stop (Ctrl-C) while the report is being
+    # made leaves the previous report whole, not new CSVs next to an old page
+    files = {}
     for name, df in tables.items():
         path = out.with_name(f"{out.stem}-{name}.csv")
-        atomic_write_bytes(path, _csv_bytes(df))
+        files[path] = _csv_bytes(df)
         result.csv.append(path)
     js, versions = _vega(grading if grading.is_dir() else grading.parent)
     charts = [(title, json.dumps(spec, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"))
@@ -567,5 +570,7 @@ def report(grading: Path, *, out: Path | None = None, compare: Path | None = Non
         csv_names=[p.name for p in result.csv], level_zh=_LEVEL_ZH,
         counts=Counter({k: len(v) for k, v in tables.items()}),
     )
-    atomic_write_bytes(out, html.encode("utf-8"))
+    files[out] = html.encode("utf-8")
+    for path, data in files.items():
+        atomic_write_bytes(path, data)
     return result
