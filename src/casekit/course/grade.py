@@ -236,10 +236,10 @@ def expected_answers(solution_path: Path, values: dict, cache_dir: Path, *,
     The solution is trusted: it runs in a fresh child of the fork server without the audit
     hook or limits (inside bubblewrap when ``sandbox`` is 'bwrap').
     """
-    cached = expected_cache_file(solution_path.read_bytes(), values, cache_dir)
+    solved = _solution(str(solution_path))
+    cached = expected_cache_file(solved.raw, values, cache_dir)
     if cached.exists():
         return json.loads(cached.read_text(encoding="utf-8"))
-    solved = _solution(str(solution_path))
     run = _parameterize(solved.notebook, values)
     spec = solved.spec
     run.cells.append(_dump_cell(spec, mistakes=True))
@@ -292,10 +292,16 @@ def _read_submission(raw: bytes):
 
 @dataclass(frozen=True)
 class _Solution:
+    raw: bytes
     notebook: Any
     spec: dict
     schema: Any
     public_checks: int
+
+
+def _public_checks(nb) -> int:
+    """How many cells of ``nb`` are tagged ``public-check``."""
+    return sum("public-check" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
 
 
 _SOLUTIONS: dict[tuple[str, int, int], _Solution] = {}
@@ -308,11 +314,10 @@ def _solution(path: str) -> _Solution:
     key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
     found = _SOLUTIONS.get(key)
     if found is None:
+        raw = Path(path).read_bytes()
         nb = N.read_notebook(Path(path))
-        found = _Solution(
-            nb, N.exercise_spec(nb, path), P.schema_from_metadata(nb, path),
-            sum("public-check" in c.get("metadata", {}).get("tags", []) for c in nb.cells),
-        )
+        found = _Solution(raw, nb, N.exercise_spec(nb, path), P.schema_from_metadata(nb, path),
+                          _public_checks(nb))
         if len(_SOLUTIONS) >= 64:  # a course has a dozen exercises; keep memory bounded
             _SOLUTIONS.clear()
         _SOLUTIONS[key] = found
@@ -348,8 +353,7 @@ def grade_one(job: GradeJob) -> SubmissionResult:
         result.notes.append("parameters_cell_missing")
     elif P.assigned_names(nb.cells[index].source) != values:
         result.notes.append("parameters_changed")
-    public_found = sum("public-check" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
-    if public_found < solved.public_checks:
+    if _public_checks(nb) < solved.public_checks:
         result.notes.append("public_checks_removed")
     for cell in nb.cells:
         if cell.cell_type == "code":
